@@ -1,0 +1,301 @@
+"""The provider client: one OpenAI-compatible endpoint, streamed or not, with hard time budgets.
+
+Every way a call can go wrong ends as `ProviderError(failure, partial)`; no httpx or json
+exception escapes. Time budgets are loop deadlines around each read, not httpx read timeouts,
+because keep-alive comments would reset a read timeout forever (livekit #6171): only content
+and reasoning tokens count as the first token, and only they push the stall deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tui.engine.classify import classify_error_object, classify_exception, classify_response, short_detail
+from tui.engine.clock import Clock, SystemClock
+from tui.engine.config import Policy, ProviderConfig
+from tui.engine.events import ChatRequest, Usage
+from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.secrets import register_secret
+from tui.engine.sse import SSEComment, SSEEvent, SSEParser
+from tui.engine.stream_state import StreamState, parse_usage
+
+log = logging.getLogger("modelfallback.client")
+
+K = FailureKind
+ERROR_BODY_LIMIT = 64 * 1024  # enough for any error message; a hostile body cannot flood memory
+ANSWER_BODY_LIMIT = 16 * 1024 * 1024
+FINISH_GRACE = 2.0  # after a finish_reason, how long to wait for the usage chunk and [DONE]
+DRAIN_GRACE = 0.1  # after [DONE], how long to read on so the connection can go back to the pool
+USER_AGENT = "modelfallback/0.1"
+_SECRET_HEADER_WORDS = ("key", "token", "auth", "secret")
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of the answer; `reasoning` marks thinking text (shown apart, not part of the answer)."""
+
+    text: str
+    reasoning: bool = False
+
+
+@dataclass(frozen=True)
+class Done:
+    """The answer finished normally."""
+
+    finish_reason: str | None
+    usage: Usage | None
+    reported_model: str | None
+
+
+def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | None = None) -> ProviderError:
+    return ProviderError(Failure(kind, short_detail(detail), status), partial)
+
+
+class ProviderClient:
+    """Talks to one provider; one pooled `httpx.AsyncClient`, created on first use."""
+
+    def __init__(self, provider: ProviderConfig, *, env: Mapping[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, clock: Clock | None = None) -> None:
+        self.provider = provider
+        self.name = provider.name
+        self._env = env if env is not None else os.environ
+        self._transport = transport
+        self._clock = clock or SystemClock()
+        self._http: httpx.AsyncClient | None = None
+        self._base = provider.base_url.rstrip("/")
+        for header, value in provider.headers.items():
+            if any(word in header.lower() for word in _SECRET_HEADER_WORDS):
+                register_secret(value)
+        self._key()  # registers the key for redaction right away
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _key(self) -> str | None:
+        if self.provider.api_key_env is None:
+            return None
+        key = (self._env.get(self.provider.api_key_env) or "").strip()
+        if key:
+            register_secret(key)
+        return key or None
+
+    def has_key(self) -> bool:
+        """True when no key is needed (local Ollama) or the named variable is set and non-empty."""
+        return self.provider.api_key_env is None or self._key() is not None
+
+    def key_fingerprint(self) -> str | None:
+        """First 12 hex digits of sha256(key): notices a changed key without storing it."""
+        key = self._key()
+        return hashlib.sha256(key.encode()).hexdigest()[:12] if key else None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            # No redirects: a 3xx is a protocol failure, and the key never travels to another host.
+            self._http = httpx.AsyncClient(transport=self._transport, follow_redirects=False,
+                                           timeout=httpx.Timeout(None))
+        return self._http
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, **self.provider.headers}
+        key = self._key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        elif self.provider.api_key_env is not None:
+            raise _failed(K.AUTH, f"no API key: ${self.provider.api_key_env} is not set")
+        return headers
+
+    async def _open(self, method: str, path: str, deadline: float, connect_timeout: float, *,
+                    accept: str, json_body: Any = None) -> httpx.Response:
+        """Send and wait for the response headers, bounded by `deadline` (loop time)."""
+        client = self._client()
+        timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
+        try:
+            request = client.build_request(method, self._base + path, json=json_body,
+                                           headers=self._headers(accept), timeout=timeout)
+            async with asyncio.timeout_at(deadline):
+                return await client.send(request, stream=True)
+        except ProviderError:
+            raise
+        except TimeoutError:
+            raise _failed(K.TIMEOUT, "no response from the server in time") from None
+        except Exception as exc:
+            raise ProviderError(classify_exception(exc)) from None
+
+    async def _read_body(self, response: httpx.Response, limit: int, stall: float) -> tuple[bytes, str | None]:
+        """Up to `limit` bytes, each read bounded by `stall`; returns (body, problem or None)."""
+        body = bytearray()
+        chunks = response.aiter_bytes()
+        try:
+            while len(body) <= limit:
+                async with asyncio.timeout(stall):
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    return bytes(body), None
+                body += chunk
+            return bytes(body[:limit]), "too large"
+        except TimeoutError:
+            return bytes(body), f"stalled for {stall:g}s"
+        except Exception as exc:
+            return bytes(body), short_detail(classify_exception(exc).detail)
+        finally:
+            with contextlib.suppress(Exception):
+                await chunks.aclose()
+
+    async def _fail_status(self, response: httpx.Response, policy: Policy) -> ProviderError:
+        body, _ = await self._read_body(response, ERROR_BODY_LIMIT, policy.stall_timeout)
+        return ProviderError(classify_response(response.status_code, response.headers, body,
+                                               self._clock.wall()))
+
+    # -- chat ------------------------------------------------------------------------------
+
+    def _body(self, model_id: str, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = dict(request.extra)
+        body.update(model=model_id, messages=[m.to_json() for m in request.messages], stream=request.stream)
+        if request.stream:
+            options = body.get("stream_options")
+            body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        return body
+
+    async def chat(self, model_id: str, request: ChatRequest, policy: Policy) -> AsyncIterator[Delta | Done]:
+        """Yield Deltas then one Done; raise ProviderError (with the partial text) on any failure."""
+        loop = asyncio.get_running_loop()
+        ttft_deadline = loop.time() + policy.ttft_timeout
+        accept = "text/event-stream" if request.stream else "application/json"
+        response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
+                                    accept=accept, json_body=self._body(model_id, request))
+        try:
+            if not 200 <= response.status_code < 300:
+                raise await self._fail_status(response, policy)
+            if not request.stream or "json" in response.headers.get("content-type", "").lower():
+                async for item in self._json_answer(response, policy):
+                    yield item
+            else:
+                async for item in self._stream_answer(response, policy, ttft_deadline):
+                    yield item
+        finally:
+            with contextlib.suppress(Exception):
+                await response.aclose()
+
+    async def _json_answer(self, response: httpx.Response, policy: Policy) -> AsyncIterator[Delta | Done]:
+        body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, policy.stall_timeout)
+        if problem:
+            raise _failed(K.INTERRUPTED, f"response body {problem}")
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise _failed(K.PROTOCOL, "malformed JSON response") from None
+        state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
+        message = state.json_message(data)
+        if message.reasoning:
+            yield Delta(message.reasoning, reasoning=True)
+        if message.content:
+            yield Delta(message.content)
+        yield Done(message.finish_reason, parse_usage(data.get("usage")), message.model)
+
+    async def _stream_answer(self, response: httpx.Response, policy: Policy,
+                             ttft_deadline: float) -> AsyncIterator[Delta | Done]:
+        loop = asyncio.get_running_loop()
+        state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
+        parser = SSEParser()
+        chunks = response.aiter_bytes()
+        stall_deadline = finish_deadline = float("inf")
+        try:
+            while not state.finished:
+                deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
+                eof = False
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        chunk = await anext(chunks, None)
+                except TimeoutError:
+                    if state.finish_reason is not None:
+                        break  # finished; the usage chunk or [DONE] never came
+                    if not state.any_token:
+                        raise state.fail(K.TIMEOUT, f"no first token within {policy.ttft_timeout:g}s"
+                                         + state.waiting_note()) from None
+                    raise state.fail(K.INTERRUPTED, f"stalled: no tokens for {policy.stall_timeout:g}s") from None
+                except Exception as exc:
+                    state.lost_connection(classify_exception(exc).detail)
+                    break
+                if chunk is None:
+                    items, eof = parser.close(), True
+                else:
+                    items = parser.feed(chunk)
+                state.count_dropped(parser.dropped)
+                tokens_before = state.any_token
+                for item in items:
+                    for delta in state.handle(item):
+                        yield Delta(delta.text, delta.reasoning)
+                    if state.finished:
+                        break
+                now = loop.time()
+                if state.any_token and (state.took_token() or not tokens_before):
+                    stall_deadline = now + policy.stall_timeout
+                if state.finish_reason is not None and finish_deadline == float("inf"):
+                    finish_deadline = now + min(FINISH_GRACE, policy.stall_timeout)
+                if eof:
+                    break
+            if state.finished:
+                await self._drain(chunks)
+            state.check_complete()
+            yield Done(state.finish_reason, state.usage, state.model)
+        finally:
+            with contextlib.suppress(Exception):
+                await chunks.aclose()
+
+    @staticmethod
+    async def _drain(chunks: AsyncIterator[bytes]) -> None:
+        """Read the tail after [DONE] briefly, so a well-behaved connection returns to the pool."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(DRAIN_GRACE):
+                seen = 0
+                async for chunk in chunks:
+                    seen += len(chunk)
+                    if seen > ERROR_BODY_LIMIT:
+                        break
+
+    # -- models ----------------------------------------------------------------------------
+
+    async def list_models(self, timeout: float) -> list[str]:
+        """GET {base_url}/models; the ids of `data[]`. Raises ProviderError like `chat`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        response = await self._open("GET", "/models", deadline, timeout, accept="application/json")
+        try:
+            if not 200 <= response.status_code < 300:
+                raise await self._fail_status(response, Policy(stall_timeout=max(0.01, deadline - loop.time())))
+            body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, max(0.01, deadline - loop.time()))
+            if problem:
+                raise _failed(K.TIMEOUT if "stalled" in problem else K.PROTOCOL, f"model list {problem}")
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                raise _failed(K.PROTOCOL, "malformed JSON model list") from None
+            if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):
+                raise ProviderError(classify_error_object(data["error"], response.status_code, response.headers,
+                                                          self._clock.wall()))
+            items = data.get("data") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise _failed(K.PROTOCOL, "model list without data[]")
+            return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        finally:
+            with contextlib.suppress(Exception):
+                await response.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        if self._http is not None:
+            client, self._http = self._http, None
+            await client.aclose()

@@ -1,0 +1,68 @@
+"""Human durations (`90s`, `5m`, `1h30m`, `250ms`) to seconds and back."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(value: object) -> float:
+    """Parse a duration; a bare number means seconds. Raises ValueError with a readable reason."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 30s, 5m or 1h")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a duration like 30s, 5m or 1h")
+    text = value.strip().lower().replace(" ", "")
+    if not text:
+        raise ValueError("expected a duration like 30s, 5m or 1h, got an empty string")
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        if seconds < 0:
+            raise ValueError("a duration cannot be negative")
+        return seconds
+    pos = 0
+    total = 0.0
+    for match in _PART.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNIT[match.group(2)]
+        pos = match.end()
+    if pos != len(text) or pos == 0:
+        raise ValueError(f"expected a duration like 30s, 5m or 1h, got {value!r}")
+    return total
+
+
+def format_countdown(seconds: float) -> str:
+    """`m:ss` (or `h:mm:ss`) for a countdown; never negative."""
+    total = max(0, int(seconds + 0.999))  # round up: a countdown shows 0:00 only when over
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def format_duration(seconds: float) -> str:
+    """A compact duration for messages: `250ms`, `12s`, `5m`, `1h30m`."""
+    if seconds < 1:
+        return f"{int(seconds * 1000)}ms"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes:
+        parts.append(f"{minutes}m")
+    if secs or not parts:
+        parts.append(f"{secs}s")
+    return "".join(parts)

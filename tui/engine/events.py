@@ -1,0 +1,147 @@
+"""The events a chain run yields (DESIGN §5).
+
+The TUI and the CLI are two consumers of this stream; neither reimplements chain logic. Every
+event is a small frozen dataclass; `Attempt` is the per-model record that ends up in the trail and
+in `chat --json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tui.engine.failures import Failure
+
+Outcome = Literal["ok", "failed", "skipped", "retried"]
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    cost: float | None = None
+
+    def to_json(self) -> dict:
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "total_tokens": self.total_tokens, "cost": self.cost}
+
+
+@dataclass
+class Attempt:
+    """One line of the attempt trail."""
+
+    model: str
+    provider: str
+    outcome: Outcome
+    kind: str | None = None  # failure kind, or disabled / blocked / no_key for skips
+    status: int | None = None
+    detail: str | None = None
+    elapsed_ms: int | None = None
+    ttft_ms: int | None = None
+    cooldown_s: float | None = None  # how long the model (or provider) went out after this
+    remaining_s: float | None = None  # for skips: time left on the disable (None = until enabled)
+    source: str | None = None  # for skips: manual / auto
+
+    def to_json(self) -> dict:
+        out: dict = {"model": self.model, "provider": self.provider, "outcome": self.outcome}
+        for key in ("kind", "status", "detail", "elapsed_ms", "ttft_ms", "cooldown_s"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = round(value, 3) if isinstance(value, float) else value
+        return out
+
+
+@dataclass(frozen=True)
+class AttemptStarted:
+    model: str
+    provider: str
+    number: int  # 1-based attempt number within this run
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class AttemptSkipped:
+    attempt: Attempt
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The chain is waiting (e.g. a short Retry-After) before retrying the same model."""
+
+    model: str
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Token:
+    model: str
+    text: str
+    reasoning: bool = False
+
+
+@dataclass(frozen=True)
+class AttemptFailed:
+    """An attempt failed; `action` says what the chain does next: retry, failover or stop."""
+
+    attempt: Attempt
+    failure: Failure
+    action: Literal["retry", "failover", "stop"]
+
+
+@dataclass(frozen=True)
+class Restarted:
+    """A partial answer was cut off; it stays visible, marked interrupted, and the answer restarts."""
+
+    model: str
+    partial: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    model: str
+    provider: str
+    content: str
+    reasoning: str
+    reported_model: str | None
+    finish_reason: str | None
+    usage: Usage
+    attempts: list[Attempt]
+    elapsed_ms: int
+    ttft_ms: int | None
+
+
+@dataclass(frozen=True)
+class ChainFailed:
+    """No answer: every model failed or was skipped, or a stop-class failure (content policy, cancel)."""
+
+    kind: str  # a FailureKind value, or "all_failed"
+    message: str
+    attempts: list[Attempt]
+    earliest_return_s: float | None = None  # seconds until the first model comes back, if known
+    stopped_at: str | None = None  # model that caused a stop (content policy): "try next model" starts after it
+
+
+ChainEvent = AttemptStarted | AttemptSkipped | Waiting | Token | AttemptFailed | Restarted | Answered | ChainFailed
+
+FINAL_EVENTS = (Answered, ChainFailed)
+
+
+@dataclass
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+    def to_json(self) -> dict:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass
+class ChatRequest:
+    """What is sent through a chain: the whole conversation, resent in full to whichever model answers."""
+
+    messages: list[ChatMessage]
+    stream: bool = True
+    max_tokens: int | None = None
+    extra: dict = field(default_factory=dict)

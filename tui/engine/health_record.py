@@ -1,0 +1,80 @@
+"""Per-model health from active probes and passive chat results, kept in memory.
+
+One record per model, fed by both the health monitor and every chat attempt, so a model that just
+failed a real request shows it even if no probe ran.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from statistics import median
+
+WINDOW = 20  # outcomes kept for the success rate
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))
+    return ordered[index]
+
+
+@dataclass
+class HealthRecord:
+    outcomes: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # True/False
+    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    last_latency_ms: float | None = None
+    last_ttft_ms: float | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    checked_at: float | None = None  # wall time of the last probe or attempt
+
+    def record(self, ok: bool, at: float, latency_ms: float | None = None, ttft_ms: float | None = None,
+               error: str | None = None, kind: str | None = None) -> None:
+        self.outcomes.append(ok)
+        self.checked_at = at
+        if latency_ms is not None:
+            self.last_latency_ms = latency_ms
+            self.latencies_ms.append(latency_ms)
+        if ttft_ms is not None:
+            self.last_ttft_ms = ttft_ms
+        if ok:
+            self.last_error = None
+            self.last_error_kind = None
+        else:
+            self.last_error = (error or kind or "failed")[:160]
+            self.last_error_kind = kind
+
+    @property
+    def success_rate(self) -> float | None:
+        return sum(self.outcomes) / len(self.outcomes) if self.outcomes else None
+
+    @property
+    def p50_ms(self) -> float | None:
+        return median(self.latencies_ms) if self.latencies_ms else None
+
+    @property
+    def p95_ms(self) -> float | None:
+        return _percentile(list(self.latencies_ms), 0.95) if self.latencies_ms else None
+
+    @property
+    def status(self) -> str:
+        """healthy / degraded / unknown: degraded when the last outcome failed or < 80 % succeeded."""
+        if not self.outcomes:
+            return "unknown"
+        if not self.outcomes[-1] or (self.success_rate or 0) < 0.8:
+            return "degraded"
+        return "healthy"
+
+
+class HealthBook:
+    """All records, by model name."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, HealthRecord] = {}
+
+    def get(self, model: str) -> HealthRecord:
+        rec = self.records.get(model)
+        if rec is None:
+            rec = self.records[model] = HealthRecord()
+        return rec
