@@ -1,7 +1,9 @@
-"""The simulated providers, over the wire: every behaviour through a plain httpx.AsyncClient.
+"""The simulated providers, over the wire: every behaviour through a plain httpx.AsyncClient,
+then through the real ProviderClient (the failure kind each behaviour must produce) and the real
+engine (the demo script's first minute).
 
-The SSE is parsed here with a tiny helper on purpose, so these tests pin the wire format itself
-rather than what the engine's parser makes of it.
+The SSE is parsed here with a tiny helper on purpose, so the first tests pin the wire format
+itself rather than what the engine's parser makes of it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,14 +19,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui.engine.api import ModelFallback
+from tui.engine.client import Delta, Done, ProviderClient
 from tui.engine.clock import FakeClock
+from tui.engine.config import Policy, ProviderConfig
+from tui.engine.config_loader import load_config
 from tui.engine.demo import DEMO_NOTICE, demo_env, demo_scripts, demo_transport
+from tui.engine.events import Answered, AttemptFailed, ChatMessage, ChatRequest, Restarted, Waiting
+from tui.engine.failures import FailureKind, ProviderError
 from tui.engine.simulator import (
     AuthFailure, Behaviour, ChatsOnly, ContentPolicy, ContextTooLong, CutMidStream, ErrorChunk,
     Flaky, Hang, Healthy, HttpError, KeepAlive, MalformedLine, NotFound, Quota, RateLimited,
     Sequence, ServerErrorOnce, SimulatorTransport, SlowFirstToken, Timeline, Unavailable,
 )
 
+GROUPS_YAML = Path(__file__).resolve().parents[2] / "groups.yaml"
 BASE = "https://sim.invalid/api/v1"
 FAST = 1000.0  # speed for tests that don't measure time
 MSGS = [{"role": "system", "content": "be brief"},
@@ -508,12 +518,130 @@ async def test_demo_first_minute() -> None:
 
 
 async def test_demo_covers_the_default_groups_and_env() -> None:
-    from tui.engine.config_loader import load_config  # noqa: PLC0415
-
-    config = load_config("groups.yaml")
+    config = load_config(GROUPS_YAML)
     assert set(demo_scripts()) == {m.id for m in config.models.values()}
     assert demo_env() == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
     assert demo_env(config) == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
     assert "no network" in DEMO_NOTICE and "no API key" in DEMO_NOTICE
     status, events, _ = await run(demo_transport(speed=FAST), body("someone/unscripted"))
     assert status == 200 and events[-1] == "[DONE]"
+
+
+# ---- the real client and chain on the simulator ---------------------------------------------
+K = FailureKind
+PROVIDER = ProviderConfig("openrouter", BASE, "OPENROUTER_API_KEY")
+QUICK = Policy(ttft_timeout=0.1, stall_timeout=0.2)
+
+
+async def client_outcome(behaviour: Behaviour, *, stream: bool = True, speed: float = 100.0
+                         ) -> tuple[FailureKind | None, str, Done | ProviderError]:
+    """(failure kind or None, text or partial, the Done or the error) for one chat."""
+    t = SimulatorTransport({"m": behaviour}, speed=speed)
+    pc = ProviderClient(PROVIDER, transport=t, env=demo_env())
+    text = ""
+    try:
+        async for ev in pc.chat("m", ChatRequest([ChatMessage("user", "hi")], stream=stream), QUICK):
+            if isinstance(ev, Delta):
+                text += ev.text
+            else:
+                return None, text, ev
+    except ProviderError as exc:
+        return exc.failure.kind, exc.partial, exc
+    finally:
+        await pc.aclose()
+    raise AssertionError("chat ended without Done")
+
+
+@pytest.mark.parametrize(("behaviour", "kind", "partial"), [
+    (Healthy(), None, True),
+    (Healthy(fragment=True), None, True),
+    (KeepAlive(Healthy(), comments=3, interval=0.5), None, True),
+    (MalformedLine(after_tokens=3, count=1), None, True),  # one bad line is skipped
+    (RateLimited(retry_after=2.0), K.RATE_LIMITED, False),
+    (Unavailable(), K.UNAVAILABLE, False),
+    (ServerErrorOnce(), K.SERVER_ERROR, False),
+    (Quota(), K.QUOTA, False),
+    (Quota(status=429), K.QUOTA, False),
+    (AuthFailure(), K.AUTH, False),
+    (NotFound(), K.NOT_FOUND, False),
+    (ContextTooLong(), K.CONTEXT_LENGTH, False),
+    (ContentPolicy(), K.CONTENT_POLICY, False),
+    (Hang(), K.TIMEOUT, False),
+    (SlowFirstToken(delay=15), K.TIMEOUT, False),
+    (KeepAlive(SlowFirstToken(delay=15), comments=None, interval=1), K.TIMEOUT, False),
+    (CutMidStream(after_tokens=10), K.INTERRUPTED, True),
+    (CutMidStream(after_tokens=10, clean=True), K.INTERRUPTED, True),
+    (ErrorChunk(after_tokens=5, code=502), K.INTERRUPTED, True),  # error chunk after content
+    (ErrorChunk(after_tokens=0, code=502), K.UNAVAILABLE, False),  # first and only event
+    (MalformedLine(after_tokens=3, count=3), K.INTERRUPTED, True),  # three make it interrupted
+    (Hang(after_tokens=3), K.INTERRUPTED, True),  # a stall after content
+])
+async def test_provider_client_streamed(behaviour: Behaviour, kind: FailureKind | None,
+                                        partial: bool) -> None:
+    got, text, result = await client_outcome(behaviour)
+    assert got is kind, result
+    assert bool(text) is partial
+    if kind is None:
+        assert isinstance(result, Done) and result.finish_reason == "stop"
+        assert result.usage is not None and result.usage.completion_tokens
+
+
+@pytest.mark.parametrize(("behaviour", "kind"), [
+    (Healthy(), None),
+    (MalformedLine(3, count=3), None),  # a JSON body has no SSE lines to break
+    (ErrorChunk(after_tokens=5), K.UNAVAILABLE),  # OpenRouter's error inside a 200 body
+    (CutMidStream(after_tokens=10), K.INTERRUPTED),
+    (RateLimited(), K.RATE_LIMITED),
+    (Hang(), K.TIMEOUT),
+])
+async def test_provider_client_json(behaviour: Behaviour, kind: FailureKind | None) -> None:
+    got, _, result = await client_outcome(behaviour, stream=False)
+    assert got is kind, result
+
+
+async def test_provider_client_rate_limit_carries_retry_after() -> None:
+    _, _, result = await client_outcome(RateLimited(retry_after=2.0))
+    assert isinstance(result, ProviderError) and result.failure.retry_after_s == 2.0
+
+
+async def test_provider_client_lists_the_scripted_models() -> None:
+    pc = ProviderClient(PROVIDER, transport=sim({"a/x": Healthy(), "b/y": Hang()}), env=demo_env())
+    try:
+        assert await pc.list_models(1.0) == ["a/x", "b/y"]
+    finally:
+        await pc.aclose()
+
+
+async def test_demo_first_minute_through_the_engine(tmp_path: Path) -> None:
+    """The real engine (chain, breaker, probes) on the demo script, with a fake clock."""
+    clock = FakeClock()
+    engine = ModelFallback(load_config(GROUPS_YAML), state_path=tmp_path / "state.json",
+                           clock=clock, transport=demo_transport(clock=clock, speed=100),
+                           env=demo_env())
+    sonnet, gpt4 = "anthropic/claude-3.5-sonnet", "openai/gpt-4-turbo"
+
+    async def ask(group: str) -> list[Any]:
+        return [e async for e in engine.chat(group, "Show me a fallback chain")]
+
+    try:
+        events = await ask("coding")  # 0 s
+        failed = [(e.attempt.model, e.failure.kind, e.attempt.cooldown_s)
+                  for e in events if isinstance(e, AttemptFailed)]
+        assert failed == [(sonnet, K.UNAVAILABLE, 10), (gpt4, K.INTERRUPTED, 10)]
+        assert [e.model for e in events if isinstance(e, Restarted)] == [gpt4]
+        assert events[-1].model == "deepseek/deepseek-coder"
+        clock.advance(10)  # cooldowns over: half-open probes
+        probes = {r.model: r.ok for r in await engine.monitor.trials()}
+        assert probes == {sonnet: False, gpt4: True}
+        assert engine.status(sonnet).remaining_s == pytest.approx(20)
+        assert (await ask("coding"))[-1].model == gpt4  # sonnet still out; gpt-4 cut only once
+        clock.advance(20)  # 30 s: sonnet recovered by its second probe
+        assert {r.model: r.ok for r in await engine.monitor.trials()} == {sonnet: True}
+        assert engine.availability.of(sonnet).state == "available"  # breaker closed again
+        assert (await ask("coding"))[-1].model == sonnet
+        fast = await ask("fast")  # a 429 with Retry-After: 1 s, waited out, then answered
+        assert [e.seconds for e in fast if isinstance(e, Waiting)] == [1.0]
+        assert isinstance(fast[-1], Answered) and fast[-1].model == "anthropic/claude-3-haiku"
+        assert (await ask("cheap"))[-1].model == "meta-llama/llama-3.1-8b-instruct"
+    finally:
+        await engine.aclose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import AsyncIterator, Mapping, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
 import httpx
 
@@ -53,7 +53,7 @@ class ModelFallback:
 
     def __init__(self, config: Config, *, state_path: str | Path | None = None, clock: Clock | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, env: Mapping[str, str] | None = None,
-                 demo: bool = False) -> None:
+                 demo: bool = False, sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.demo = demo
@@ -62,7 +62,7 @@ class ModelFallback:
             from tui.engine.demo import demo_env, demo_transport
 
             transport = transport or demo_transport(clock=self.clock)
-            env.update(demo_env())
+            env.update(demo_env(config))
         self.clients: dict[str, ProviderClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
             for name, provider in config.providers.items()}
@@ -70,7 +70,8 @@ class ModelFallback:
         self.availability = Availability(config, self.store, self.clock,
                                          key_fingerprint=lambda p: self.clients[p].key_fingerprint())
         self.health = HealthBook()
-        self.chain = FallbackChain(config, self.clients, self.availability, self.health, self.clock)
+        self.chain = FallbackChain(config, self.clients, self.availability, self.health, self.clock,
+                                   **({"sleep": sleep} if sleep is not None else {}))
         self.monitor = HealthMonitor(config, self.clients, self.availability, self.health, self.clock)
 
     @classmethod

@@ -369,10 +369,24 @@ def classify_error_object(error: dict | str, status: int | None, headers: Mappin
                    failure.status, failure.retry_after_s, None, failure.code)
 
 
+def _describe(exc: BaseException) -> str:
+    """The first informative text along the exception chain (httpx wraps httpcore wraps OSError)."""
+    current: BaseException | None = exc
+    for _ in range(5):
+        if current is None:
+            break
+        if isinstance(current, ConnectionResetError):
+            return "connection reset by peer"
+        if text := str(current).strip():
+            return text
+        current = current.__cause__ or current.__context__
+    return ""
+
+
 def classify_exception(exc: BaseException) -> Failure:
     """A transport-level exception raised before any response: timeout, connection, protocol, cancelled."""
-    text = str(exc).strip()
     name = type(exc).__name__
+    text = _describe(exc)
 
     def make(kind: FailureKind, label: str) -> Failure:
         return Failure(kind, short_detail(f"{label}: {text}" if text else label))

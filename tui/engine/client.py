@@ -116,7 +116,7 @@ class ProviderClient:
         return headers
 
     async def _open(self, method: str, path: str, deadline: float, connect_timeout: float, *,
-                    accept: str, json_body: Any = None) -> httpx.Response:
+                    accept: str, budget: str, json_body: Any = None) -> httpx.Response:
         """Send and wait for the response headers, bounded by `deadline` (loop time)."""
         client = self._client()
         timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
@@ -128,7 +128,7 @@ class ProviderClient:
         except ProviderError:
             raise
         except TimeoutError:
-            raise _failed(K.TIMEOUT, "no response from the server in time") from None
+            raise _failed(K.TIMEOUT, f"no response within {budget}") from None
         except Exception as exc:
             raise ProviderError(classify_exception(exc)) from None
 
@@ -175,7 +175,8 @@ class ProviderClient:
         ttft_deadline = loop.time() + policy.ttft_timeout
         accept = "text/event-stream" if request.stream else "application/json"
         response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
-                                    accept=accept, json_body=self._body(model_id, request))
+                                    accept=accept, budget=f"{policy.ttft_timeout:g}s (ttft_timeout)",
+                                    json_body=self._body(model_id, request))
         try:
             if not 200 <= response.status_code < 300:
                 raise await self._fail_status(response, policy)
@@ -214,7 +215,7 @@ class ProviderClient:
         stall_deadline = finish_deadline = float("inf")
         try:
             while not state.finished:
-                deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
+                deadline = loop.time() + policy.ttft_timeout if not state.any_token else min(stall_deadline, finish_deadline)
                 eof = False
                 try:
                     async with asyncio.timeout_at(deadline):
@@ -234,14 +235,13 @@ class ProviderClient:
                 else:
                     items = parser.feed(chunk)
                 state.count_dropped(parser.dropped)
-                tokens_before = state.any_token
                 for item in items:
-                    for delta in state.handle(item):
-                        yield Delta(delta.text, delta.reasoning)
+                    for text, reasoning in state.handle(item):
+                        yield Delta(text, reasoning)
                     if state.finished:
                         break
-                now = loop.time()
-                if state.any_token and (state.took_token() or not tokens_before):
+                now = loop.time()  # after the consumer ran: its own slowness is not a stall
+                if state.took_token():
                     stall_deadline = now + policy.stall_timeout
                 if state.finish_reason is not None and finish_deadline == float("inf"):
                     finish_deadline = now + min(FINISH_GRACE, policy.stall_timeout)
@@ -272,7 +272,8 @@ class ProviderClient:
         """GET {base_url}/models; the ids of `data[]`. Raises ProviderError like `chat`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        response = await self._open("GET", "/models", deadline, timeout, accept="application/json")
+        response = await self._open("GET", "/models", deadline, timeout, accept="application/json",
+                                    budget=f"{timeout:g}s")
         try:
             if not 200 <= response.status_code < 300:
                 raise await self._fail_status(response, Policy(stall_timeout=max(0.01, deadline - loop.time())))

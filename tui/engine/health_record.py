@@ -59,10 +59,16 @@ class HealthRecord:
 
     @property
     def status(self) -> str:
-        """healthy / degraded / unknown: degraded when the last outcome failed or < 80 % succeeded."""
+        """healthy / degraded / unknown.
+
+        Degraded when the last outcome failed, or when fewer than half of four or more recent
+        outcomes succeeded. A model that just recovered reads healthy at once; the success-rate
+        column still shows its recent history.
+        """
         if not self.outcomes:
             return "unknown"
-        if not self.outcomes[-1] or (self.success_rate or 0) < 0.8:
+        rate = self.success_rate or 0.0
+        if not self.outcomes[-1] or (len(self.outcomes) >= 4 and rate < 0.5):
             return "degraded"
         return "healthy"
 

@@ -6,7 +6,8 @@ provider-shaped error bodies), so the real client stack runs unchanged on it: `-
 tests use it instead of the network. Behaviours are scripted per model id (see sim_behaviours).
 
 Timing is real: the body is an async byte stream that sleeps between chunks, so time to first
-token and token rate can be measured; `speed` divides every simulated delay. Like a real silent
+token and token rate can be measured; `speed` divides every simulated delay (not the advertised
+Retry-After values, nor Timeline times, which follow the injected clock). Like a real silent
 server, a gap longer than the request's read timeout raises `httpx.ReadTimeout`.
 
 Output is deterministic: the same seed and the same request order give byte-identical responses.
@@ -57,8 +58,14 @@ def _event(obj: Any) -> bytes:
 
 def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None
                    ) -> httpx.Response:
-    return httpx.Response(status, headers={"content-type": "application/json", **(headers or {})},
-                          content=_dumps(body))
+    return _bytes_response(status, _dumps(body), {"content-type": "application/json",
+                                                  **(headers or {})})
+
+
+def _bytes_response(status: int, content: bytes, headers: Mapping[str, str]) -> httpx.Response:
+    """An unread body, as a network transport returns it (so `client.stream()` works too)."""
+    return httpx.Response(status, headers={**headers, "content-length": str(len(content))},
+                          stream=httpx.ByteStream(content))
 
 
 class _SimStream(httpx.AsyncByteStream):
@@ -75,16 +82,41 @@ class _SimStream(httpx.AsyncByteStream):
         await self._chunks.aclose()  # type: ignore[attr-defined]
 
 
+class _Pacer:
+    """Waits `seconds / speed` on a schedule rather than sleeping each gap, so thousands of tiny
+    gaps at high speed cost no more than their sum. A gap longer than the request's read timeout
+    raises httpx.ReadTimeout, as a silent server does.
+    """
+
+    def __init__(self, speed: float, request: httpx.Request) -> None:
+        self.speed, self.request = speed, request
+        self.due = asyncio.get_running_loop().time()
+
+    async def wait(self, seconds: float) -> None:
+        real = seconds / self.speed
+        timeout = self.request.extensions.get("timeout", {}).get("read")
+        if timeout is not None and real > timeout:
+            await asyncio.sleep(timeout)
+            raise httpx.ReadTimeout("simulated read timeout: the provider went silent",
+                                    request=self.request)
+        if math.isinf(real):
+            await asyncio.Event().wait()
+        now = asyncio.get_running_loop().time()
+        self.due = max(self.due, now - 0.05) + real  # a slow reader may lag, never earns a burst
+        await asyncio.sleep(max(0.0, self.due - now))
+
+
 class _Plan:
     """Everything decided up front for one answer, so the byte stream is a pure replay."""
 
     def __init__(self, model: str, leaf: Answer, tokens: list[str], finish: str,
                  fault: bool, gen_id: str, rng: random.Random, prompt: int,
-                 keepalive: tuple[int | None, float] | None, include_usage: bool) -> None:
+                 keepalive: tuple[int | None, float] | None, include_usage: bool,
+                 pacer: _Pacer) -> None:
         self.model, self.leaf, self.tokens, self.finish = model, leaf, tokens, finish
         self.fault_at = leaf.fault_at() if fault else None
         self.gen_id, self.rng, self.prompt = gen_id, rng, prompt
-        self.keepalive, self.include_usage = keepalive, include_usage
+        self.keepalive, self.include_usage, self.wait = keepalive, include_usage, pacer.wait
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any
               ) -> dict[str, Any]:
@@ -176,8 +208,9 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         if isinstance(leaf, ErrorReply):
             return _json_response(leaf.status_code(), leaf.body(model), leaf.headers())
         assert isinstance(leaf, Answer)
+        pacer = _Pacer(self.speed, request)
         if isinstance(leaf, Hang) and leaf.after_tokens is None:
-            await self._wait(math.inf, request)
+            await pacer.wait(math.inf)
         rng = random.Random(f"{self.seed}:{model}:{number}")
         gen_id = f"gen-sim-{rng.getrandbits(48):012x}"
         tokens = answer_tokens(model, last_user_text(body.get("messages")), rng,
@@ -187,15 +220,14 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
             tokens, finish = tokens[:max_tokens], "length"
         at = leaf.fault_at()
         fault = at is not None and at <= len(tokens)
-        if fault and isinstance(leaf, CutMidStream) and leaf.times is not None:
+        if fault and isinstance(leaf, CutMidStream):  # `times` counts cuts actually made
             state = ctx.state(leaf)
-            fault = state.fired < leaf.times
-        if fault and isinstance(leaf, CutMidStream):
-            ctx.state(leaf).fired += 1
+            fault = leaf.times is None or state.fired < leaf.times
+            state.fired += fault
         stream_opts = body.get("stream_options")
         include_usage = isinstance(stream_opts, dict) and stream_opts.get("include_usage") is True
         plan = _Plan(model, leaf, tokens, finish, fault, gen_id, rng,
-                     prompt_tokens(body.get("messages")), ctx.keepalive, include_usage)
+                     prompt_tokens(body.get("messages")), ctx.keepalive, include_usage, pacer)
         if body.get("stream") is True:
             headers = {"content-type": "text/event-stream; charset=utf-8",
                        "cache-control": "no-cache", "x-generation-id": gen_id}
@@ -207,36 +239,23 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
 
     # ---- bodies --------------------------------------------------------------------------
 
-    async def _wait(self, seconds: float, request: httpx.Request) -> None:
-        """Sleep `seconds / speed`; a gap longer than the read timeout raises ReadTimeout."""
-        real = seconds / self.speed
-        timeout = request.extensions.get("timeout", {}).get("read")
-        if timeout is not None and real > timeout:
-            await asyncio.sleep(timeout)
-            raise httpx.ReadTimeout("simulated read timeout: the provider went silent",
-                                    request=request)
-        if math.isinf(real):
-            await asyncio.Event().wait()
-        if real > 0:
-            await asyncio.sleep(real)
-
     async def _sse(self, request: httpx.Request, plan: _Plan) -> AsyncIterator[bytes]:
         """The event stream: keep-alives, role delta, tokens, the fault or finish/usage/[DONE]."""
         leaf, tokens = plan.leaf, plan.tokens
         waited = 0.0
         first_delay = leaf.first_token_delay()
-        if plan.keepalive is not None:
-            comments, interval = plan.keepalive
-            sent = 0
-            while (sent < comments) if comments is not None else (waited < first_delay):
-                if sent:
-                    await self._wait(interval, request)
-                    waited += interval
-                yield KEEPALIVE_LINE
-                sent += 1
+        comments, interval = plan.keepalive or (0, 0.0)
+        sent = 0
+        while comments != 0:  # a comment at once, then every `interval` s
+            yield KEEPALIVE_LINE
+            sent += 1
+            if sent == comments or (comments is None and waited + interval >= first_delay):
+                break
+            await plan.wait(interval)
+            waited += interval
         if not (plan.fault_at == 0 and isinstance(leaf, ErrorChunk)):  # else: error chunk only
             yield _event(plan.chunk({"role": "assistant", "content": ""}))
-        await self._wait(max(0.0, first_delay - waited), request)
+        await plan.wait(max(0.0, first_delay - waited))
         for i in range(len(tokens) + 1):
             if i == plan.fault_at:
                 if isinstance(leaf, MalformedLine):
@@ -249,7 +268,7 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
                         yield b"data: [DONE]\n\n"
                     return
                 elif isinstance(leaf, Hang):
-                    await self._wait(math.inf, request)
+                    await plan.wait(math.inf)
                 elif isinstance(leaf, CutMidStream):
                     if leaf.clean:
                         return
@@ -259,7 +278,7 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
             if i == len(tokens):
                 break
             if i:
-                await self._wait(1.0 / leaf.tokens_per_s, request)
+                await plan.wait(1.0 / leaf.tokens_per_s)
             yield _event(plan.chunk({"content": tokens[i]}))
         yield _event(plan.chunk({}, plan.finish))
         if plan.include_usage:
@@ -284,10 +303,9 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         """A non-streamed answer: one wait for the whole body, then JSON (or the fault)."""
         leaf, tokens = plan.leaf, plan.tokens
         shown = len(tokens) if plan.fault_at is None else min(plan.fault_at, len(tokens))
-        await self._wait(leaf.first_token_delay() + max(0, shown - 1) / leaf.tokens_per_s,
-                         request)
+        await plan.wait(leaf.first_token_delay() + max(0, shown - 1) / leaf.tokens_per_s)
         if plan.fault_at is not None and isinstance(leaf, Hang):
-            await self._wait(math.inf, request)
+            await plan.wait(math.inf)
         if plan.fault_at is not None and isinstance(leaf, ErrorChunk):
             return _json_response(200, {"error": plan.error()},
                                   {"x-generation-id": plan.gen_id})
@@ -301,7 +319,7 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         if plan.fault_at is not None and isinstance(leaf, CutMidStream):
             return httpx.Response(200, headers=headers,
                                   stream=_SimStream(self._cut_body(body, leaf, request)))
-        return httpx.Response(200, headers=headers, content=body)
+        return _bytes_response(200, body, headers)
 
     @staticmethod
     async def _cut_body(body: bytes, leaf: CutMidStream, request: httpx.Request

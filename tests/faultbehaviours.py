@@ -1,0 +1,129 @@
+"""Behaviours for the fault server (tests/faultserver.py): what it does with one request.
+
+Plain dataclasses, JSON-serialisable (`behaviour_from_json` / `behaviour_to_json`) so the
+standalone server can read them from a script file. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+# -- behaviours --------------------------------------------------------------------------------
+
+@dataclass
+class Stream:
+    """A 200 SSE answer, healthy by default; the `*_after` options inject faults after N token chunks."""
+
+    tokens: list[str] | int = 3  # the content pieces, or how many ("tok0 ", "tok1 ", ...)
+    delay: float = 0.0  # between token chunks
+    first_delay: float = 0.0  # after the headers, before anything else
+    keepalive: int = 0  # `: OPENROUTER PROCESSING` comment lines before the first token
+    keepalive_forever: bool = False  # only comments, until the client gives up
+    keepalive_interval: float = 0.02
+    comment: str = "OPENROUTER PROCESSING"
+    role_chunk: bool = True  # a first chunk with only `role` (not a token)
+    after_role_delay: float = 0.0  # silence after the role chunk
+    reasoning: list[str] = field(default_factory=list)  # reasoning pieces, before the content
+    reasoning_field: str = "reasoning"  # or "reasoning_content"
+    finish_reason: str | None = "stop"
+    usage: bool = True
+    done: bool = True  # send `data: [DONE]`
+    model: str | None = None  # `model` of the chunks; default: the requested model
+    cut_after: int | None = None  # close the socket after N token chunks (no terminator)
+    stall_after: int | None = None  # go silent after N token chunks, socket left open
+    stall_comments: bool = False  # while stalled, keep sending keep-alive comments (still no tokens)
+    error_after: int | None = None  # an error chunk after N token chunks (0 = the first and only event)
+    error: dict = field(default_factory=lambda: {"code": 502, "message": "Provider returned error"})
+    error_style: str = "openrouter"  # openrouter (error + finish_reason error) | litellm (+[DONE]) | anthropic
+    bad_after: int | None = None  # malformed data line(s) after N token chunks
+    bad_lines: int = 1
+    crlf: bool = False  # CRLF line ends
+    fragment: bool = False  # split every event into several writes (and HTTP chunks)
+    chunked: bool = True  # False: no Transfer-Encoding, the body ends when the socket closes
+    hold_open: bool = False  # after the last event, neither end the body nor close
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Json:
+    """A complete response: status, JSON (or raw text) body, headers."""
+
+    status: int = 200
+    body: Any = None  # dict/list -> JSON; str -> sent as is; None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # before the response headers
+    content_type: str = "application/json"
+
+
+@dataclass
+class Reset:
+    """Read the request, then RST the connection (SO_LINGER 0) before any response byte."""
+
+
+@dataclass
+class Close:
+    """Read the request, then close (FIN) without a response."""
+
+
+@dataclass
+class Hang:
+    """Accept, read the request, never answer (until the client closes)."""
+
+
+@dataclass
+class HeadersThenSilence:
+    """Send 200 SSE headers, then nothing, with the socket open."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Redirect:
+    """A 3xx to another location (a client must not follow it)."""
+
+    location: str = "http://example.invalid/v1/chat/completions"
+    status: int = 302
+
+
+Behaviour = Stream | Json | Reset | Close | Hang | HeadersThenSilence | Redirect
+BEHAVIOURS: dict[str, type] = {"stream": Stream, "json": Json, "reset": Reset, "close": Close, "hang": Hang,
+                               "headers_then_silence": HeadersThenSilence, "redirect": Redirect}
+
+
+def completion(text: str, *, model: str = "scripted-model", finish_reason: str | None = "stop",
+               reasoning: str | None = None, usage: bool = True) -> Json:
+    """A non-streamed chat completion body."""
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if reasoning is not None:
+        message["reasoning"] = reasoning
+    body: dict[str, Any] = {"id": "gen-1", "object": "chat.completion", "created": 1, "model": model,
+                            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}]}
+    if usage:
+        body["usage"] = {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8, "cost": 0.0001}
+    return Json(200, body)
+
+
+def error_json(status: int, message: str, *, code: Any = None, type: str | None = None,
+               metadata: dict | None = None, headers: dict[str, str] | None = None) -> Json:
+    """An OpenAI/OpenRouter-shaped error response: {"error": {message, code, type, metadata}}."""
+    error: dict[str, Any] = {"message": message, "code": status if code is None else code}
+    if type is not None:
+        error["type"] = type
+    if metadata is not None:
+        error["metadata"] = metadata
+    return Json(status, {"error": error}, dict(headers or {}))
+
+
+def behaviour_from_json(data: dict) -> Behaviour:
+    """`{"type": "stream", "tokens": 3}` -> Stream(tokens=3)."""
+    data = dict(data)
+    cls = BEHAVIOURS[data.pop("type")]
+    return cls(**data)
+
+
+def behaviour_to_json(behaviour: Behaviour) -> dict:
+    name = next(key for key, cls in BEHAVIOURS.items() if isinstance(behaviour, cls))
+    return {"type": name, **dataclasses.asdict(behaviour)}

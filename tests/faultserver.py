@@ -1,0 +1,404 @@
+"""A scripted HTTP/1.1 fault server on 127.0.0.1, for tests of real network faults.
+
+Behaviours are socket-level facts (a reset is a real RST, a cut is a real close, a stall is an
+open socket that says nothing), scripted per model (the request body's `model`) or per path:
+
+    server.script("model-a", [Json(503), Stream(tokens=["Hi"])])   # consumed per request,
+                                                                   # the last one repeats
+It records every request (method, path, headers, JSON body) and counts open connections, so
+tests can assert what was sent and that nothing leaked. Stdlib only: it also runs standalone,
+for subprocess tests (the CLI):
+
+    python tests/faultserver.py --port 0 --script FILE.json [--record FILE.jsonl]
+
+prints the port on the first line of stdout and serves until SIGTERM/SIGINT. The script file is
+`{"scripts": {"model-a": [{"type": "json", "status": 503}, {"type": "stream", "tokens": 3}]},
+"default": {...}}` (or just the `scripts` mapping); `type` is a behaviour name from BEHAVIOURS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http
+import json
+import signal
+import socket
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from faultbehaviours import (BEHAVIOURS, Behaviour, Close, Hang, HeadersThenSilence, Json, Redirect,  # noqa: F401
+                             Reset, Stream, behaviour_from_json, behaviour_to_json, completion, error_json)
+
+
+# -- the server --------------------------------------------------------------------------------
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    json: Any  # the parsed body, or None
+
+    @property
+    def model(self) -> str | None:
+        return self.json.get("model") if isinstance(self.json, dict) else None
+
+
+class _Conn:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.buf = bytearray()
+        self.aborted = False
+
+    async def read_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
+        while b"\r\n\r\n" not in self.buf:
+            data = await self.reader.read(65536)
+            if not data or len(self.buf) > 1 << 20:
+                return None
+            self.buf += data
+        head, _, rest = bytes(self.buf).partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
+        self.buf = bytearray(rest)
+        while len(self.buf) < length:
+            data = await self.reader.read(65536)
+            if not data:
+                return None
+            self.buf += data
+        body = bytes(self.buf[:length])
+        del self.buf[:length]
+        return method, target, headers, body
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def until_client_closes(self) -> None:
+        """Return when the client closes its end (EOF or reset); bytes it sends meanwhile are kept."""
+        with contextlib.suppress(OSError):
+            while data := await self.reader.read(65536):
+                self.buf += data
+
+    def reset(self) -> None:
+        sock = self.writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.writer.transport.abort()
+        self.aborted = True
+
+
+def _head(status: int, headers: dict[str, str]) -> bytes:
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    lines = [f"HTTP/1.1 {status} {phrase}"] + [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class FaultServer:
+    """Start with `await server.start()` (or `async with`); runs inside the current event loop."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host, self.port = host, port
+        self.default: Behaviour = error_json(404, "fault server: nothing scripted for this request")
+        self.requests: list[RecordedRequest] = []
+        self.on_request: Callable[[RecordedRequest], None] | None = None
+        self.open_connections = 0
+        self.connections_total = 0
+        self._scripts: dict[str, list[Behaviour]] = {}
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._conns: set[_Conn] = set()
+        self._changed: asyncio.Condition | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What a provider's `base_url` should be: `/chat/completions` and `/models` live under it."""
+        return self.url + "/v1"
+
+    def script(self, key: str, behaviours: Behaviour | list[Behaviour]) -> None:
+        """Script a model (by the body's `model`) or a path; one behaviour per request, the last repeats."""
+        items = list(behaviours) if isinstance(behaviours, list) else [behaviours]
+        if not items:
+            raise ValueError("a script needs at least one behaviour")
+        self._scripts[key] = items
+
+    def requests_for(self, key: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.model == key or r.path == key]
+
+    async def start(self) -> FaultServer:
+        self._changed = asyncio.Condition()
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self._conns):
+            conn.writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> FaultServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def wait_connections(self, count: int = 0, timeout: float = 2.0) -> bool:
+        """Wait until at most `count` connections are open; False if that did not happen in time."""
+        assert self._changed is not None
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait_for(lambda: self.open_connections <= count)
+        return self.open_connections <= count
+
+    async def _count(self, delta: int) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self.open_connections += delta
+            self.connections_total += max(0, delta)
+            self._changed.notify_all()
+
+    def _next(self, record: RecordedRequest) -> Behaviour:
+        key = record.model if record.model in self._scripts else record.path
+        queue = self._scripts.get(key)
+        if not queue:
+            return self.default
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        conn = _Conn(reader, writer)
+        self._conns.add(conn)
+        await self._count(+1)
+        try:
+            while (request := await conn.read_request()) is not None:
+                method, path, headers, body = request
+                try:
+                    parsed = json.loads(body) if body else None
+                except ValueError:
+                    parsed = None
+                record = RecordedRequest(method, path, headers, body, parsed)
+                self.requests.append(record)
+                if self.on_request is not None:
+                    self.on_request(record)
+                if not await self._serve(conn, self._next(record), record):
+                    break
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            if not conn.aborted:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+            self._conns.discard(conn)
+            self._tasks.discard(task)
+            await self._count(-1)
+
+    async def _serve(self, conn: _Conn, behaviour: Behaviour, record: RecordedRequest) -> bool:
+        """Play one behaviour; True when the connection may serve another request."""
+        if isinstance(behaviour, Reset):
+            conn.reset()
+            return False
+        if isinstance(behaviour, Close):
+            return False
+        if isinstance(behaviour, Hang):
+            await conn.until_client_closes()
+            return False
+        if isinstance(behaviour, Redirect):
+            await conn.send(_head(behaviour.status, {"Location": behaviour.location, "Content-Length": "0"}))
+            return True
+        if isinstance(behaviour, Json):
+            await asyncio.sleep(behaviour.delay)
+            body = behaviour.body
+            data = (body if isinstance(body, bytes) else body.encode() if isinstance(body, str)
+                    else b"" if body is None else json.dumps(body).encode())
+            headers = {"Content-Type": behaviour.content_type, "Content-Length": str(len(data)), **behaviour.headers}
+            await conn.send(_head(behaviour.status, headers) + data)
+            return True
+        if isinstance(behaviour, HeadersThenSilence):
+            await conn.send(_head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked",
+                                        **behaviour.headers}))
+            await conn.until_client_closes()
+            return False
+        return await self._watched(conn, _StreamPlayer(conn, behaviour, record).play())
+
+    @staticmethod
+    async def _watched(conn: _Conn, play: Any) -> bool:
+        """Run a streaming body while watching for the client to close, which ends it at once."""
+        body = asyncio.ensure_future(play)
+        watch = asyncio.ensure_future(conn.until_client_closes())
+        try:
+            await asyncio.wait({body, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (body, watch):
+                task.cancel()
+            await asyncio.gather(body, watch, return_exceptions=True)
+        if body.cancelled() or body.exception() is not None:
+            return False
+        return bool(body.result())
+
+
+class _StreamPlayer:
+    """Plays one `Stream` behaviour onto a connection."""
+
+    def __init__(self, conn: _Conn, spec: Stream, record: RecordedRequest) -> None:
+        self.conn, self.spec = conn, spec
+        self.eol = "\r\n" if spec.crlf else "\n"
+        self.base = {"id": "gen-1", "object": "chat.completion.chunk", "created": int(time.time()),
+                     "model": spec.model or record.model or "scripted-model"}
+
+    async def emit(self, text: str) -> None:
+        data = text.encode()
+        pieces = [data[:1], data[1:len(data) // 2], data[len(data) // 2:]] if self.spec.fragment else [data]
+        for piece in pieces:
+            if piece:
+                await self.conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if self.spec.chunked else piece)
+                if self.spec.fragment:
+                    await asyncio.sleep(0.001)
+
+    async def event(self, obj: dict, event: str | None = None) -> None:
+        prefix = f"event: {event}{self.eol}" if event else ""
+        await self.emit(f"{prefix}data: {json.dumps(obj)}{self.eol}{self.eol}")
+
+    def chunk(self, delta: dict, finish: str | None = None) -> dict:
+        return {**self.base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    async def play(self) -> bool:
+        spec, eol = self.spec, self.eol
+        framing = {"Transfer-Encoding": "chunked"} if spec.chunked else {"Connection": "close"}
+        await self.conn.send(_head(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                         **framing, **spec.headers}))
+        await asyncio.sleep(spec.first_delay)
+        for _ in range(spec.keepalive):
+            await self.emit(f": {spec.comment}{eol}{eol}")
+            await asyncio.sleep(spec.keepalive_interval)
+        while spec.keepalive_forever:
+            await self.emit(f": {spec.comment}{eol}{eol}")
+            await asyncio.sleep(spec.keepalive_interval)
+        if spec.role_chunk:
+            await self.event(self.chunk({"role": "assistant", "content": ""}))
+            await asyncio.sleep(spec.after_role_delay)
+        tokens = [f"tok{i} " for i in range(spec.tokens)] if isinstance(spec.tokens, int) else spec.tokens
+        pieces = [(text, True) for text in spec.reasoning] + [(text, False) for text in tokens]
+        for index in range(len(pieces) + 1):
+            if spec.cut_after == index:
+                return False  # closed by the caller: no terminator, no [DONE]
+            if spec.stall_after == index:
+                while spec.stall_comments:
+                    await self.emit(f": {spec.comment}{eol}{eol}")
+                    await asyncio.sleep(spec.keepalive_interval)
+                await asyncio.Event().wait()  # until the client closes (the watcher cancels us)
+            if spec.error_after == index:
+                return await self.error()
+            if spec.bad_after == index:
+                for _ in range(spec.bad_lines):
+                    await self.emit(f'data: {{"choices": [{{"delta": {{"content": "x{eol}{eol}')
+            if index == len(pieces):
+                break
+            text, is_reasoning = pieces[index]
+            await self.event(self.chunk({spec.reasoning_field: text} if is_reasoning else {"content": text}))
+            await asyncio.sleep(spec.delay)
+        if spec.finish_reason is not None:
+            await self.event(self.chunk({}, spec.finish_reason))
+        if spec.usage:
+            n = len(tokens)
+            await self.event({**self.base, "choices": [], "usage": {
+                "prompt_tokens": 5, "completion_tokens": n, "total_tokens": 5 + n, "cost": 0.0001}})
+        if spec.done:
+            await self.emit(f"data: [DONE]{eol}{eol}")
+        return await self.end()
+
+    async def error(self) -> bool:
+        spec = self.spec
+        if spec.error_style == "anthropic":
+            await self.event({"type": "error", "error": spec.error}, event="error")
+        elif spec.error_style == "litellm":
+            await self.event({"error": spec.error})
+            await self.emit(f"data: [DONE]{self.eol}{self.eol}")
+        else:
+            chunk = self.chunk({"content": ""}, "error")
+            chunk["choices"][0]["native_finish_reason"] = "error"
+            await self.event({**chunk, "provider": "Scripted", "error": spec.error})
+        return await self.end()
+
+    async def end(self) -> bool:
+        if self.spec.hold_open:
+            await asyncio.Event().wait()  # until the client closes (the watcher cancels us)
+        if self.spec.chunked:
+            await self.conn.send(b"0\r\n\r\n")
+            return True
+        return False  # the body ends when the socket closes
+
+
+# -- standalone --------------------------------------------------------------------------------
+
+def load_script(path: str, server: FaultServer) -> None:
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    scripts = data.get("scripts", data) if isinstance(data, dict) else {}
+    if isinstance(data, dict) and isinstance(data.get("default"), dict):
+        server.default = behaviour_from_json(data["default"])
+    for key, items in scripts.items():
+        if key == "default" and "scripts" not in data:
+            continue
+        items = items if isinstance(items, list) else [items]
+        server.script(key, [behaviour_from_json(item) for item in items])
+
+
+async def _main(args: argparse.Namespace) -> None:
+    server = FaultServer(args.host, args.port)
+    if args.script:
+        load_script(args.script, server)
+    if args.record:
+        record_file = open(args.record, "a", encoding="utf-8")  # noqa: SIM115 - open for the server's life
+
+        def record(request: RecordedRequest) -> None:
+            line = {"method": request.method, "path": request.path, "headers": request.headers,
+                    "json": request.json}
+            record_file.write(json.dumps(line) + "\n")
+            record_file.flush()
+
+        server.on_request = record
+    await server.start()
+    print(server.port, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Scripted HTTP fault server for modelfallback tests.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--script", help="JSON script file")
+    parser.add_argument("--record", help="append each request as a JSON line to this file")
+    asyncio.run(_main(parser.parse_args()))

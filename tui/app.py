@@ -1,0 +1,110 @@
+"""The Textual app: a thin shell around the main screen (DESIGN §1).
+
+`make_app(engine, ...)` builds it; the CLI calls it with the engine it opened. The app registers
+the themes, restores the remembered one, runs the single 1 Hz ticker, adds the palette commands
+and closes the engine's HTTP clients on exit. Everything else lives in the screens and widgets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import App, InvalidThemeError
+from textual.binding import Binding
+
+from tui.screens.main import MainScreen
+from tui.themes import (
+    DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
+)
+
+STYLES = Path(__file__).parent / "styles"
+TICK_SECONDS = 1.0
+
+
+def user_config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("modelfallback"))
+
+
+class ModelFallbackApp(App):
+    """modelfallback's TUI."""
+
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss", STYLES / "dialogs.tcss"]
+    TITLE = "modelfallback"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
+
+    def __init__(self, engine, *, theme: str | None = None, config_dir: Path | None = None,
+                 settings_path: Path | None = None, background: bool = True,
+                 export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.background = background
+        self.export_dir = export_dir
+        self.config_dir = config_dir if config_dir is not None else user_config_dir()
+        self.settings_path = settings_path if settings_path is not None else self.config_dir / "settings.json"
+        self._startup_problems: list[tuple[str, str]] = []  # (message, severity), told once mounted
+        self._apply_themes(theme)
+
+    # -- themes ----------------------------------------------------------------------------------
+    def _apply_themes(self, requested: str | None) -> None:
+        from tui.engine.resources import builtin_themes_dir
+
+        result = load_themes([builtin_themes_dir(), self.config_dir / "themes"])
+        for theme in result.loaded:
+            self.register_theme(theme)
+        if result.failed:
+            self._startup_problems.append((failure_summary(result.failed), "error"))
+        remembered = read_settings(self.settings_path).get("theme")
+        for name in (requested, remembered if isinstance(remembered, str) else None, DEFAULT_THEME):
+            if not name:
+                continue
+            try:
+                self.theme = name
+            except InvalidThemeError:
+                if name == requested:
+                    self._startup_problems.append((f"Unknown theme '{name}'; using the default.", "warning"))
+                continue
+            return
+        self.theme = FALLBACK_THEME
+
+    def _remember_theme(self, theme) -> None:
+        save_setting(self.settings_path, "theme", theme.name)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(self.engine, background=self.background, export_dir=self.export_dir)
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(screen, MainScreen):
+            return screen
+        raise LookupError("the main screen is not mounted")  # pragma: no cover - only before mount
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for message, severity in self._startup_problems:
+            self.notify(message, severity=severity, markup=False, timeout=10)
+        for warning in getattr(self.engine.store, "warnings", []):
+            self.notify(warning, severity="warning", markup=False, timeout=10)
+        self.set_interval(TICK_SECONDS, self.tick, name="tick")
+
+    def tick(self) -> None:
+        """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""
+        self.main.tick()
+
+    async def on_unmount(self) -> None:
+        await self.engine.aclose()
+
+    def get_system_commands(self, screen) -> Iterable:
+        from tui.commands import app_commands
+
+        yield from super().get_system_commands(screen)
+        yield from app_commands(self.main)
+
+
+def make_app(engine, theme: str | None = None, config_dir: Path | None = None, **options) -> ModelFallbackApp:
+    """Build the app for an open engine; `options` are the keyword arguments of ModelFallbackApp."""
+    return ModelFallbackApp(engine, theme=theme, config_dir=config_dir, **options)

@@ -1,0 +1,45 @@
+"""Command-palette entries (ctrl+p), added to Textual's own (theme, keys, screenshot, quit).
+
+The general actions show when the palette opens; one entry per model and action (disable,
+enable, check) and one per group appear as the user types, e.g. "disable gpt".
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterable
+
+from textual.system_commands import SystemCommand
+
+
+def app_commands(main) -> Iterable[SystemCommand]:
+    """The modelfallback commands for the main screen `main`."""
+    selected = main.selected_model()
+    on = f" ({selected})" if selected else ""
+    yield SystemCommand("Disable selected model", f"Take the selected model out of every chain{on}",
+                        main.action_disable_model)
+    yield SystemCommand("Enable selected model", f"Bring the selected model back now{on}",
+                        main.action_enable_model)
+    yield SystemCommand("Check selected model", f"Probe the selected model's health now{on}",
+                        main.action_check_model)
+    yield SystemCommand("Check all models", "Probe every model's health now, concurrently", main.action_check_all)
+    yield SystemCommand("New chat", "Start a new conversation", main.action_new_chat)
+    yield SystemCommand("Export conversation", "Save the conversation as a Markdown file", main.action_export)
+    yield SystemCommand("Toggle event log", "Show or hide the event log panel", main.action_toggle_log)
+    yield SystemCommand("Show help", "Every key of the app", main.action_help)
+    if main.chat.busy:
+        yield SystemCommand("Stop answer", "Stop the answer that is streaming", main.action_stop)
+    if main.chat.can_try_next:
+        yield SystemCommand("Try next model", "Send the stopped prompt to the next model of the chain",
+                            main.action_try_next)
+    config = main.engine.config
+    for group, chain in config.groups.items():
+        yield SystemCommand(f"Chat with group {group}", " → ".join(chain), partial(main.choose_group, group),
+                            discover=False)
+    for model in config.models:
+        yield SystemCommand(f"Disable {model}", "Choose how long in a dialog",
+                            partial(main.action_disable_model, model), discover=False)
+        yield SystemCommand(f"Enable {model}", "Bring it back now", partial(main.action_enable_model, model),
+                            discover=False)
+        yield SystemCommand(f"Check {model}", "Probe its health now", partial(main.action_check_model, model),
+                            discover=False)

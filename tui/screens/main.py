@@ -1,0 +1,316 @@
+"""The main screen: groups, chat, models, event log; the controller between widgets and engine.
+
+Once a second `tick()` (driven by the app's single ticker) picks up another process's changes
+to the state file, reads every model's status from the engine (countdowns are `deadline - now`
+on the engine's clock, never decremented), notes what changed in the event log (toasts for
+automatic disables and recoveries), redraws only what changed, and starts half-open trials
+for models whose cooldown ended. Health sweeps, checks and trials run in workers that never
+take the app down (`exit_on_error=False`, one `Worker.StateChanged` handler).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from tui.engine.durations import format_countdown, format_duration
+from tui.engine.secrets import redact_known
+from tui.engine.status import ModelStatus
+from tui.engine.trail import short_name
+from tui.messages import ChatBusy, GroupChosen, LogEvent
+from tui.screens.disable_dialog import DisableChoice, DisableDialog
+from tui.screens.health_log import describe_change, probe_summary
+from tui.widgets.chat_pane import ChatPane
+from tui.widgets.event_log import EventLog
+from tui.widgets.groups_panel import GroupsPanel
+from tui.widgets.models_table import ModelsTable
+from tui.widgets.status_bar import StatusBar
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+class MainScreen(Screen):
+    """Everything the user sees at once (DESIGN §1)."""
+
+    BINDINGS = [
+        Binding("escape", "stop", "Stop", id="chat.stop"),
+        Binding("ctrl+t", "try_next", "Try next model", id="chat.try_next"),
+        Binding("ctrl+n", "new_chat", "New chat", id="chat.new"),
+        Binding("ctrl+s", "export", "Export", id="chat.export"),
+        Binding("ctrl+g", "next_group", "Group", id="group.next"),
+        Binding("ctrl+l", "toggle_log", "Log", id="log.toggle"),
+        Binding("f1,question_mark", "help", "Help", id="help"),
+    ]
+
+    def __init__(self, engine, *, background: bool = True, export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.background = background
+        self.export_dir = export_dir or Path.cwd()
+        config = engine.config
+        self.group = next(iter(config.groups))
+        self._last: dict[str, tuple] = {}  # model -> (status, until, source) seen at the last tick
+        self._mine: set[str] = set()  # models this UI just disabled or enabled (not "elsewhere")
+        self._running: set[str] = set()  # health worker kinds in flight: sweep, trials
+        self.status_bar = StatusBar(demo_notice=self._demo_notice(), id="status-bar")
+        self.groups_panel = GroupsPanel(list(config.groups), self.group, id="groups")
+        self.chat = ChatPane(engine, self.group, id="chat")
+        self.models = ModelsTable(list(config.models), id="models")
+        self.event_log = EventLog(id="event-log")
+
+    def _demo_notice(self) -> str | None:
+        if not self.engine.demo:
+            return None
+        from tui.engine.demo import DEMO_NOTICE
+
+        return DEMO_NOTICE
+
+    def compose(self):
+        yield self.status_bar
+        with Vertical(id="body"):
+            with Horizontal(id="top"):
+                yield self.groups_panel
+                yield self.chat
+            yield self.models
+            yield self.event_log
+        yield Static("", id="too-small", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.event_log.display = False
+        self.chat.prompt.focus()
+        self.tick()
+        if self.background:
+            self.set_timer(0.2, self.run_sweep)  # after the first frame: startup does no network
+            self.set_interval(self.engine.config.health.interval, self.run_sweep)
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"The terminal is {width}×{height}; modelfallback needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
+                "Make the window bigger (ctrl+q quits).")
+
+    # -- the 1 Hz tick ---------------------------------------------------------------------------
+    def tick(self) -> None:
+        engine = self.engine
+        external = engine.refresh()
+        rows = engine.statuses()
+        now = engine.clock.wall()
+        self._note_changes(rows, external)
+        by_name = {r.model: r for r in rows}
+        groups = {g: [by_name[m] for m in chain] for g, chain in engine.config.groups.items()}
+        preferred = {g: engine.preferred(g) for g in groups}
+        with self.app.batch_update():
+            self.models.show(rows, now)
+            self.groups_panel.show(groups, preferred)
+            up = sum(1 for r in rows if r.usable)
+            self.status_bar.show(self.group, preferred[self.group], up, len(rows))
+        if any(r.status == "probing" for r in rows):
+            self.run_trials()
+
+    def _note_changes(self, rows: list[ModelStatus], external: bool) -> None:
+        first = not self._last
+        blocked: dict[str, ModelStatus] = {}
+        for row in rows:
+            out = row.status in ("disabled", "blocked")
+            now_seen = (row.status, row.until if out else None, row.source if out else None)
+            before = self._last.get(row.model)
+            self._last[row.model] = now_seen
+            if before == now_seen or (before is not None and before[0] == now_seen[0] and not out):
+                continue
+            if first:
+                if out:
+                    left = "until enabled" if row.remaining_s is None else f"{format_countdown(row.remaining_s)} left"
+                    self.log_event(f"{row.model} is {row.status} ({row.source}), {left}")
+                continue
+            mine = row.model in self._mine
+            change = describe_change(row, before, mine=mine)
+            if change is None:
+                continue
+            text, severity, toast = change
+            if row.status == "blocked" and not mine:
+                blocked.setdefault(row.provider, row)
+                self.log_event(text, severity)
+                continue
+            self.log_event(text, severity, toast=toast)
+        for provider, row in blocked.items():
+            self.log_event(f"provider {provider} blocked ({row.kind}): its models are out", "error", toast=True)
+        self._mine.clear()
+
+    # -- logging ---------------------------------------------------------------------------------
+    def log_event(self, text: str, severity: str = "information", *, toast: bool = False) -> None:
+        text = redact_known(text)
+        self.event_log.add(text, self.engine.clock.wall(), severity)
+        if toast:
+            self.app.notify(text, severity=severity, markup=False, timeout=4)
+
+    @on(LogEvent)
+    def _on_log_event(self, event: LogEvent) -> None:
+        event.stop()
+        self.log_event(event.text, event.severity, toast=event.toast)
+
+    @on(ChatBusy)
+    def _on_chat_busy(self, event: ChatBusy) -> None:
+        event.stop()
+        self.refresh_bindings()
+        self.tick()  # the chain may have disabled a model or closed a breaker
+
+    @on(GroupChosen)
+    async def _on_group_chosen(self, event: GroupChosen) -> None:
+        event.stop()
+        await self.choose_group(event.group)
+
+    async def choose_group(self, group: str) -> None:
+        if group not in self.engine.config.groups:
+            return
+        self.group = group
+        self.groups_panel.set_active(group)
+        await self.chat.set_group(group)
+        self.tick()
+        self.chat.prompt.focus()
+
+    # -- actions ---------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.chat.busy
+        if action == "try_next":
+            return self.chat.can_try_next
+        return True
+
+    def action_stop(self) -> None:
+        if not self.chat.stop():
+            self.chat.prompt.focus()
+
+    def action_try_next(self) -> None:
+        self.chat.try_next()
+
+    async def action_new_chat(self) -> None:
+        await self.chat.new_chat()
+        self.log_event("new chat")
+
+    def action_export(self) -> None:
+        try:
+            path = self.chat.export(self.export_dir, self.engine.clock.wall())
+        except OSError as exc:
+            self.app.notify(f"Could not export the conversation: {exc}", severity="error", markup=False)
+            return
+        self.log_event(f"conversation exported to {path}")
+        self.app.notify(f"Conversation saved to {path}", markup=False)
+
+    async def action_next_group(self) -> None:
+        names = list(self.engine.config.groups)
+        await self.choose_group(names[(names.index(self.group) + 1) % len(names)])
+
+    def action_toggle_log(self) -> None:
+        self.event_log.display = not self.event_log.display
+        if self.event_log.display:
+            self.event_log.scroll_end(animate=False)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def selected_model(self) -> str | None:
+        return self.models.selected_model
+
+    def action_disable_model(self, model: str | None = None) -> None:
+        model = model or self.selected_model()
+        if model is None:
+            return
+        default = self.engine.config.models[model].policy.manual_disable
+
+        def done(choice: DisableChoice | None) -> None:
+            if choice is not None:
+                self.disable(model, choice.seconds, choice.reason)
+
+        self.app.push_screen(DisableDialog(model, default), done)
+
+    def disable(self, model: str, seconds: float | None, reason: str = "") -> None:
+        self.engine.disable(model, seconds, reason)
+        self._mine.add(model)
+        how_long = "until enabled" if seconds is None else f"for {format_duration(seconds)}"
+        self.log_event(f"disabled {model} {how_long}" + (f": {reason}" if reason else ""))
+        self.tick()
+
+    def action_enable_model(self, model: str | None = None) -> None:
+        model = model or self.selected_model()
+        if model is None:
+            return
+        if self.engine.status(model).usable and self.engine.status(model).status != "probing":
+            self.app.notify(f"{model} is not disabled", markup=False, timeout=3)
+            return
+        self.engine.enable(model)
+        self._mine.add(model)
+        self.log_event(f"enabled {model}")
+        self.tick()
+
+    def action_check_model(self, model: str | None = None) -> None:
+        model = model or self.selected_model()
+        if model is not None:
+            self.run_worker(self._check([model]), name=f"check {short_name(model)}", group="checks",
+                            exit_on_error=False)
+
+    def action_check_all(self) -> None:
+        self.run_worker(self._check(None), name="check all", group="checks", exit_on_error=False)
+
+    # -- health workers --------------------------------------------------------------------------
+    def run_sweep(self) -> None:
+        """The periodic background health sweep (skipped while one is still running)."""
+        if "sweep" not in self._running:
+            self._running.add("sweep")
+            self.run_worker(self._probe("sweep"), name="sweep", group="health", exit_on_error=False)
+
+    def run_trials(self) -> None:
+        """Half-open trials of models whose cooldown ended."""
+        if "trials" not in self._running:
+            self._running.add("trials")
+            self.run_worker(self._probe("trials"), name="trials", group="health", exit_on_error=False)
+
+    async def _probe(self, kind: str) -> None:
+        try:
+            monitor = self.engine.monitor
+            results = await (monitor.trials() if kind == "trials" else monitor.sweep())
+            self.engine.persist_health([r.model for r in results if r.ok is not None])
+        finally:
+            self._running.discard(kind)
+        for text, severity in probe_summary(results, kind):
+            self.log_event(text, severity)
+        self.tick()
+
+    async def _check(self, models: list[str] | None) -> None:
+        """A check the user asked for: forced, so auto-disabled models are probed too."""
+        self.app.notify("Checking " + ("every model" if models is None else short_name(models[0])) + " …",
+                        markup=False, timeout=2)
+        if models is None:
+            results = await self.engine.check(None, force=True)
+        else:
+            results = await self.engine.monitor.sweep(models, force=True)
+            self.engine.persist_health([r.model for r in results if r.ok is not None])
+        for text, severity in probe_summary(results, "check"):
+            self.log_event(text, severity, toast=models is not None)
+        if models is None:
+            ok = sum(1 for r in results if r.ok)
+            failed = sum(1 for r in results if r.ok is False)
+            self.app.notify(f"Checked {len(results)} models: {ok} ok, {failed} failed", markup=False,
+                            severity="warning" if failed else "information")
+        self.tick()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors land: reported, never fatal."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if worker.group == "chat":
+            self.chat.worker_crashed(error)
+        self.log_event(f"{worker.name} failed: {type(error).__name__}: {error}", "error", toast=True)

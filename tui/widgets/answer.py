@@ -1,0 +1,131 @@
+"""One answer in the chat: who answered, the attempt trail, and the streamed Markdown.
+
+An answer can have several parts: a part cut off mid-stream stays visible, marked *interrupted*,
+and the restarted answer streams into a new part below it. The widget only displays; the chat
+pane feeds it from the chain's events.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Vertical
+from textual.widgets import Button, Markdown, Static
+
+from tui.engine.events import Answered, ChainFailed
+from tui.engine.trail import short_name
+
+
+class AnswerView(Vertical):
+    """Header (model and state), trail, parts, and a closing note."""
+
+    def __init__(self, group: str) -> None:
+        super().__init__(classes="answer -pending")
+        self.group = group
+        self.model: str | None = None  # the model that answered
+        self.parts: list[tuple[str, list[str], bool]] = []  # (model, text pieces, interrupted)
+        self.trail = ""
+        self.note = ""
+        self._header = Static("", classes="answer-header", markup=False)
+        self._trail = Static("", classes="answer-trail", markup=False)
+        self._note = Static("", classes="answer-note", markup=False)
+        self._markdowns: list[Markdown] = []
+
+    def compose(self):
+        yield self._header
+        yield self._trail
+        yield self._note
+
+    # -- live updates ----------------------------------------------------------------------------
+    def set_status(self, text: str) -> None:
+        self._header.update(text)
+
+    def set_trail(self, text: str) -> None:
+        self.trail = text
+        self._trail.update(text)
+        self._trail.display = bool(text)
+
+    async def new_part(self, model: str) -> Markdown:
+        """Mount an empty Markdown for `model`'s text, above the note."""
+        md = Markdown(classes="answer-body")
+        self.parts.append((model, [], False))
+        self._markdowns.append(md)
+        await self.mount(md, before=self._note)
+        self.set_status(f"● {short_name(model)} …")
+        return md
+
+    def add_text(self, text: str) -> None:
+        """Remember streamed text (the Markdown itself is fed through its stream)."""
+        self.parts[-1][1].append(text)
+
+    async def mark_interrupted(self, model: str) -> None:
+        """The last part was cut off: keep it, dimmed and labelled."""
+        if not self.parts:
+            return
+        m, pieces, _ = self.parts[-1]
+        self.parts[-1] = (m, pieces, True)
+        md = self._markdowns[-1]
+        md.add_class("-interrupted")
+        label = Static(f"⚠ interrupted — {short_name(model)} stopped mid-answer; restarting on the next model",
+                       classes="interrupted-label", markup=False)
+        await self.mount(label, after=md)
+
+    # -- endings ---------------------------------------------------------------------------------
+    def finish(self, answered: Answered, trail: str) -> None:
+        self.model = answered.model
+        self.remove_class("-pending")
+        self.add_class("-answered")
+        self.set_status(f"● {short_name(answered.model)}")
+        self.set_trail(trail)
+
+    def fail(self, failed: ChainFailed, trail: str, offer_next: bool) -> None:
+        self.remove_class("-pending")
+        self.add_class("-failed")
+        self.set_status("✕ no answer")
+        self.set_trail(trail)
+        self.note = failed.message
+        if failed.kind == "content_policy":
+            self.note = f"Stopped by the provider's content policy: {failed.message}"
+        self._note.update(self.note + ("" if failed.kind == "content_policy" else " — your prompt is back in the input"))
+        if offer_next:
+            self.mount(Button("Try next model (ctrl+t)", id="try-next", variant="warning", compact=True))
+
+    def stopped(self, trail: str) -> None:
+        self.remove_class("-pending")
+        self.add_class("-stopped")
+        self.set_status("■ stopped")
+        self.set_trail(trail)
+        self.note = "You stopped this answer (Esc); it is not part of the conversation."
+        self._note.update(self.note)
+
+    def crashed(self, error: str) -> None:
+        self.remove_class("-pending")
+        self.add_class("-failed")
+        self.set_status("✕ error")
+        self.note = f"Something went wrong while answering: {error}"
+        self._note.update(self.note)
+
+    def close_offer(self) -> None:
+        for button in self.query("#try-next"):
+            button.remove()
+
+    @property
+    def text(self) -> str:
+        """The final answer's text (the last, uninterrupted part)."""
+        if not self.parts or self.parts[-1][2]:
+            return ""
+        return "".join(self.parts[-1][1])
+
+    def to_markdown(self) -> str:
+        """This answer for an exported conversation."""
+        title = short_name(self.model) if self.model else "no answer"
+        lines = [f"### {title}", ""]
+        if self.trail:
+            lines += [f"*{self.trail}*", ""]
+        for model, pieces, interrupted in self.parts:
+            if interrupted:
+                lines += [f"> *interrupted — {short_name(model)} stopped mid-answer:*", ">"]
+                lines += [f"> {line}" for line in "".join(pieces).splitlines()] + [""]
+            else:
+                lines += ["".join(pieces), ""]
+        if self.note:
+            lines += [f"*{self.note}*", ""]
+        return "\n".join(lines)

@@ -1,0 +1,216 @@
+"""The chat pane: a multi-turn conversation sent through the selected group's chain.
+
+The pane is a consumer of the engine's events (no chain logic here): each answer gets an
+`AnswerView`, each part of it a `Markdown` fed through `Markdown.get_stream`, and the transcript
+stays anchored to the bottom while text streams in. The conversation is resent in full on every
+turn, so the model that answers sees the earlier turns whichever model gave them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
+
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, Input, Markdown, Static
+
+from tui.engine.events import (
+    Answered, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted, Token,
+    Waiting,
+)
+from tui.engine.trail import attempt_text, format_trail, short_name
+from tui.messages import ChatBusy, LogEvent
+from tui.widgets.answer import AnswerView
+from tui.widgets.prompt import PromptInput
+
+WELCOME = "Type a prompt below and press Enter. It goes to the first available model of the group."
+
+
+class ChatPane(Vertical):
+    """Transcript and prompt; `group` is the chain the next prompt goes through."""
+
+    def __init__(self, engine, group: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.engine = engine
+        self.group = group
+        self.history: list[ChatMessage] = []
+        self.busy = False
+        self._retry: tuple[str, str] | None = None  # (prompt, model that stopped) for "try next model"
+        self.transcript = VerticalScroll(Static(WELCOME, id="welcome", markup=False), id="transcript")
+        self.prompt = PromptInput(group, id="prompt")
+        self.border_title = f"Chat · {group}"
+
+    def compose(self):
+        yield self.transcript
+        yield self.prompt
+
+    def on_mount(self) -> None:
+        self.transcript.anchor()
+
+    # -- user actions ----------------------------------------------------------------------------
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            return
+        if self.busy:
+            self.app.notify("An answer is still coming; press Esc to stop it first.", severity="warning")
+            return
+        self.prompt.value = ""
+        await self.transcript.mount(Static(text, classes="user", markup=False))
+        self.start(text)
+
+    def start(self, text: str, start_after: str | None = None) -> None:
+        """Send `text` (already shown) with the conversation so far."""
+        self._set_busy(True)
+        self._close_offers()
+        messages = [*self.history, ChatMessage("user", text)]
+        self.screen.run_worker(self._converse(text, messages, start_after), name="chat", group="chat",
+                               exclusive=True, exit_on_error=False, description=f"answer through {self.group}")
+
+    def try_next(self) -> bool:
+        """After a content-policy stop: send the same prompt to the models after the one that stopped."""
+        if self._retry is None or self.busy:
+            return False
+        text, stopped_at = self._retry
+        self._retry = None
+        self.start(text, start_after=stopped_at)
+        return True
+
+    @property
+    def can_try_next(self) -> bool:
+        return self._retry is not None and not self.busy
+
+    def stop(self) -> bool:
+        """Esc: cancel the running answer (the partial stays, marked stopped)."""
+        if not self.busy:
+            return False
+        self.screen.workers.cancel_group(self.screen, "chat")
+        return True
+
+    async def new_chat(self) -> None:
+        self.stop()
+        self.history.clear()
+        self._retry = None
+        await self.transcript.remove_children()
+        await self.transcript.mount(Static(WELCOME, id="welcome", markup=False))
+        self.prompt.focus()
+
+    async def set_group(self, group: str) -> None:
+        if group == self.group:
+            return
+        self.group = group
+        self.border_title = f"Chat · {group}"
+        self.prompt.set_group(group)
+        if self.history or self.transcript.query(".user"):
+            await self.transcript.mount(Static(f"— now asking group {group} —", classes="divider", markup=False))
+
+    # -- the conversation worker -----------------------------------------------------------------
+    async def _converse(self, text: str, messages: list[ChatMessage], start_after: str | None) -> None:
+        group = self.group
+        answer = AnswerView(group)
+        await self.transcript.mount(answer)
+        attempts = []
+        stream = None
+        answered = False
+        try:
+            async for event in self.engine.chat(group, messages, start_after=start_after):
+                if isinstance(event, Token):
+                    if event.reasoning:
+                        answer.set_status(f"● {short_name(event.model)} thinking …")
+                        continue
+                    if stream is None:
+                        stream = Markdown.get_stream(await answer.new_part(event.model))
+                    answer.add_text(event.text)
+                    await stream.write(event.text)
+                elif isinstance(event, AttemptStarted):
+                    verb = "retrying" if event.retry else "asking"
+                    answer.set_status(f"… {verb} {short_name(event.model)}")
+                elif isinstance(event, AttemptSkipped):
+                    attempts.append(event.attempt)
+                    answer.set_trail(format_trail(attempts))
+                elif isinstance(event, Waiting):
+                    answer.set_status(f"… waiting {event.seconds:.0f}s: {event.reason}")
+                elif isinstance(event, AttemptFailed):
+                    attempts.append(event.attempt)
+                    answer.set_trail(format_trail(attempts))
+                    if event.action != "retry":
+                        verb = "failover" if event.action == "failover" else "stopped"
+                        self.post_message(LogEvent(f"{verb} in {group}: {attempt_text(event.attempt)}", "warning"))
+                elif isinstance(event, Restarted):
+                    if stream is not None:
+                        await stream.stop()
+                        stream = None
+                    await answer.mark_interrupted(event.model)
+                    self.post_message(LogEvent(f"interrupted: {short_name(event.model)} cut off mid-answer; "
+                                               "restarting on the next model", "warning"))
+                elif isinstance(event, Answered):
+                    if stream is not None:
+                        await stream.stop()
+                        stream = None
+                    answer.finish(event, format_trail(event.attempts, event))
+                    self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
+                    answered = True
+                    if len(event.attempts) > 1:
+                        self.post_message(LogEvent(f"answered by {short_name(event.model)} in {group} after "
+                                                   f"{len(event.attempts) - 1} other attempt(s)"))
+                elif isinstance(event, ChainFailed):
+                    offer = event.kind == "content_policy" and event.stopped_at is not None
+                    self._retry = (text, event.stopped_at) if offer else None
+                    answer.fail(event, format_trail(event.attempts), offer)
+                    self.post_message(LogEvent(f"no answer in {group}: {event.message}", "error"))
+        except asyncio.CancelledError:
+            answer.stopped(format_trail(attempts))
+            self.post_message(LogEvent(f"stopped by you in {group}"))
+            raise
+        finally:
+            if stream is not None:
+                await stream.stop()
+            if not answered:
+                self.prompt.restore(text)
+            self._set_busy(False)
+
+    def worker_crashed(self, error: BaseException) -> None:
+        """The central worker handler reports an unexpected error in the chat worker."""
+        answers = self.query(AnswerView)
+        if answers:
+            answers.last().crashed(f"{type(error).__name__}: {error}")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.post_message(ChatBusy(busy))
+
+    def _close_offers(self) -> None:
+        for answer in self.query(AnswerView):
+            answer.close_offer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "try-next":
+            event.stop()
+            self.try_next()
+
+    # -- export ----------------------------------------------------------------------------------
+    def to_markdown(self, now: float) -> str:
+        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
+        for child in self.transcript.children:
+            if isinstance(child, AnswerView):
+                lines.append(child.to_markdown())
+            elif child.has_class("user"):
+                lines += ["## You", "", str(child.content), ""]
+            elif child.has_class("divider"):
+                lines += [f"*{child.content}*", ""]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def export(self, folder: Path, now: float) -> Path:
+        """Write the conversation as Markdown into `folder`; returns the file."""
+        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d-%H%M%S")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"modelfallback-chat-{stamp}.md"
+        n = 1
+        while path.exists():
+            n += 1
+            path = folder / f"modelfallback-chat-{stamp}-{n}.md"
+        path.write_text(self.to_markdown(now), encoding="utf-8")
+        return path

@@ -1,0 +1,27 @@
+"""The event log panel (toggle with ctrl+l): timestamped disables, enables, failovers, probes."""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import Log
+
+MARKS = {"information": "·", "warning": "▲", "error": "✕"}
+MAX_LINES = 1000
+
+
+class EventLog(Log):
+    """Plain lines, newest at the bottom, capped so a long session stays light."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(max_lines=MAX_LINES, auto_scroll=True, id=id)
+        self.border_title = "Event log"
+        self.lines_written: list[str] = []  # the last lines, for tests and export of the log
+        # Lines written while hidden are kept too; the panel shows everything when opened.
+
+    def add(self, text: str, wall: float, severity: str = "information") -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(wall))
+        line = f"{stamp} {MARKS.get(severity, '·')} {' '.join(text.split())}"
+        self.lines_written.append(line)
+        del self.lines_written[:-MAX_LINES]
+        self.write_line(line)
