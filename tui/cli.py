@@ -119,7 +119,7 @@ def run_tui(args: argparse.Namespace) -> int:
     except ImportError:  # the TUI module is not built yet
         print("the TUI is not available in this build; try `modelfallback status`", file=sys.stderr)
         return EXIT_FAILED
-    app = make_app(engine, theme=args.theme, config_dir=None if args.config is None else Path(args.config).parent)
+    app = make_app(engine, theme=args.theme)  # user themes and settings: the user config dir
     app.run()
     return getattr(app, "return_code", None) or EXIT_OK
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Iterable
 
-from textual.system_commands import SystemCommand
+from textual.app import SystemCommand
 
 
 def app_commands(main) -> Iterable[SystemCommand]:

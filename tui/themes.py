@@ -66,8 +66,11 @@ def _check_variable(key: str, value: object) -> str:
     words = value.split()
     if all(w in _STYLE_WORDS for w in words):
         return value
+    colour = value
+    if len(words) == 2 and re.fullmatch(r"\d{1,3}%", words[1]):  # CSS "<colour> <alpha>%"
+        colour = words[0]
     try:
-        Color.parse(value)
+        Color.parse(colour)
     except ColorParseError:
         raise ThemeFileError(f"variables.{key}: {value!r} is not a colour or a text style") from None
     return value

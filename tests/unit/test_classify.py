@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tui.engine.classify import classify_error_object, classify_exception, classify_response, parse_retry_after
 from tui.engine.failures import FailureKind as K
-from tui.engine.secrets import register_secret
+from tui.engine.secrets import redact, redact_known, register_secret
 
 NOW = 1_800_000_000.0
 
@@ -112,6 +112,17 @@ def test_openrouter_error_type_payment_required() -> None:
 def test_per_minute_quota_wording_stays_rate_limited() -> None:
     body = err("Quota exceeded for metric: generate_content_free_tier_requests, limit: 15 per minute", code=429)
     assert classify_response(429, {}, body, NOW).kind is K.RATE_LIMITED
+    # OpenAI's real per-minute message mentions billing; it is still a rate limit.
+    body = err("Rate limit reached for gpt-4 in organization org-x on tokens per min. Limit: 10000, Used: 9000. "
+               "You can increase your rate limit by adding a payment method at https://platform.openai.com/account/"
+               "billing.", type="tokens", code="rate_limit_exceeded")
+    assert classify_response(429, {"retry-after-ms": "6"}, body, NOW).kind is K.RATE_LIMITED
+
+
+def test_openai_requests_per_day_limit_is_quota() -> None:
+    body = err("Rate limit reached for gpt-4o on requests per day (RPD): Limit 200, Used 200, Requested 1.",
+               type="requests", code="rate_limit_exceeded")
+    assert classify_response(429, {}, body, NOW).kind is K.QUOTA
 
 
 # -- unavailable -------------------------------------------------------------------------------
@@ -347,6 +358,20 @@ def test_detail_is_short_and_redacted() -> None:
 def test_bearer_token_in_message_is_scrubbed() -> None:
     f = classify_response(400, {}, err("bad header Authorization: Bearer abcdefghijklmnop"), NOW)
     assert "abcdefghijklmnop" not in f.detail
+
+
+def test_redact_masks_secrets_longest_first_and_ignores_short_ones() -> None:
+    assert redact("key abcdef and abcdefgh", ["abcdef", "abcdefgh"]) == "key *** and ***"
+    assert redact("a short abc", ["abc"]) == "a short abc"
+    assert redact("Authorization: Bearer tok_0123456789", []) == "Authorization: Bearer ***"
+    assert redact("leaked sk-ant-api03-abcdefghijklmnop", []) == "leaked ***"
+    assert redact("", ["abcdef"]) == ""
+
+
+def test_registered_secrets_are_scrubbed_everywhere() -> None:
+    register_secret("registry-secret-42")
+    register_secret("tiny")  # too short to mask: ignored
+    assert redact_known("x registry-secret-42 y tiny") == "x *** y tiny"
 
 
 # -- properties --------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ class FallbackChain:
             elapsed = int((self.clock.monotonic() - begin) * 1000)
             failure = exc.failure
             partial = "".join(content)
-            self.health.get(model.name).record(False, self.clock.wall(), elapsed, ttft_ms, failure.detail,
+            self.health.get(model.name).record(False, self.clock.wall(), elapsed, ttft_ms, failure.summary(),
                                                failure.kind.value)
             attempt = Attempt(model.name, model.provider, "failed", kind=failure.kind.value, status=failure.status,
                               detail=failure.detail or None, elapsed_ms=elapsed)

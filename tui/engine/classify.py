@@ -10,10 +10,8 @@ Nothing here raises, whatever the provider sends.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import http
 import json
-import math
 import re
 import ssl
 from collections.abc import Mapping
@@ -21,9 +19,12 @@ from typing import Any
 
 import httpx
 
-from tui.engine.durations import parse_duration
 from tui.engine.failures import Failure, FailureKind
+from tui.engine.retry_after import lower_headers, number, parse_retry_after, retry_info
 from tui.engine.secrets import redact_known
+
+__all__ = ["MAX_DETAIL", "classify_error_object", "classify_exception", "classify_response", "parse_retry_after",
+           "short_detail"]
 
 K = FailureKind
 MAX_DETAIL = 200
@@ -63,7 +64,7 @@ _MODEL_MISSING_TEXT = re.compile(
     r"not a valid model|model\b.{0,80}\b(does not exist|not found|is not supported)|unknown model|"
     r"no such model|model_not_found", re.I)
 _PER_DAY_TEXT = re.compile(r"per[-_ ]?day|daily|\bRPD\b", re.I)
-_PER_MINUTE_TEXT = re.compile(r"per[-_ ]?(minute|second)|\b[RT]P[MS]\b", re.I)
+_PER_MINUTE_TEXT = re.compile(r"per[-_ ]?(min|minute|sec|second)\b|\b[RT]P[MS]\b", re.I)
 _QUOTA_TEXT = re.compile(r"quota|credits?\b|spend(ing)?[-_ ]limit|billing|insufficient (funds|balance)", re.I)
 _CREDIT_TEXT = re.compile(r"credit balance|insufficient (credits|funds|balance)|billing|spend(ing)?[-_ ]limit|quota",
                           re.I)
@@ -79,27 +80,6 @@ def short_detail(text: str, limit: int = MAX_DETAIL) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _headers(headers: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    try:
-        items = headers.items() if headers else ()
-        for key, value in items:
-            key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
-            value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            out[key.strip().lower()] = value.strip()
-    except Exception:  # a malformed mapping is as good as none
-        pass
-    return out
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _norm_id(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
@@ -110,66 +90,10 @@ def _norm_id(value: Any) -> str | None:
 def _status_code(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    number = _number(value) if isinstance(value, (int, float, str)) else None
-    if number is None or not number.is_integer() or not 100 <= number <= 599:
+    code = number(value) if isinstance(value, (int, float, str)) else None
+    if code is None or not code.is_integer() or not 100 <= code <= 599:
         return None
-    return int(number)
-
-
-# -- Retry-After and reset headers ---------------------------------------------------------
-
-def _retry_info(headers: Mapping[str, str], now_wall: float) -> tuple[float | None, float | None]:
-    """(seconds from now, absolute wall time): whichever the provider stated, first found wins."""
-    for name in ("retry-after-ms", "llm_provider-retry-after-ms"):
-        if (ms := _number(headers.get(name))) is not None:
-            return max(0.0, ms / 1000.0), None
-    for name in ("retry-after", "llm_provider-retry-after"):
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        if (seconds := _number(raw)) is not None:
-            return max(0.0, seconds), None
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            continue
-        if when is not None and when.tzinfo is not None:
-            return None, when.timestamp()
-    for name in ("x-ratelimit-reset", "llm_provider-x-ratelimit-reset"):
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        if (value := _number(raw)) is not None:
-            if value > 1e11:
-                return None, value / 1000.0  # epoch milliseconds (OpenRouter)
-            if value > 1e9:
-                return None, value  # epoch seconds
-            return max(0.0, value), None  # a small number: seconds from now
-        if (duration := _duration(raw)) is not None:
-            return duration, None
-    waits = [d for kind in ("requests", "tokens")
-             if headers.get(f"x-ratelimit-remaining-{kind}", "").strip() == "0"
-             and (d := _duration(headers.get(f"x-ratelimit-reset-{kind}"))) is not None]
-    return (max(waits), None) if waits else (None, None)
-
-
-def _duration(raw: Any) -> float | None:
-    try:
-        return parse_duration(str(raw)) if raw is not None else None
-    except ValueError:
-        return None
-
-
-def parse_retry_after(headers: Mapping[str, str] | None, now_wall: float) -> float | None:
-    """Seconds to wait, from retry-after-ms, Retry-After (seconds or HTTP date),
-    llm_provider-retry-after (LiteLLM proxy) or x-ratelimit-reset (epoch ms/s); never negative."""
-    try:
-        relative, absolute = _retry_info(_headers(headers), now_wall)
-    except Exception:
-        return None
-    if relative is not None:
-        return relative
-    return max(0.0, absolute - now_wall) if absolute is not None else None
+    return int(code)
 
 
 # -- classification ------------------------------------------------------------------------
@@ -276,10 +200,10 @@ def _classify(error: Any, status: int | None, headers: Any, now_wall: float) -> 
         elif kind is K.BAD_REQUEST and _MODEL_MISSING_TEXT.search(words):
             kind = K.NOT_FOUND
 
-    merged = _headers(headers)
-    for key, value in _headers(metadata.get("headers")).items():
+    merged = lower_headers(headers)
+    for key, value in lower_headers(metadata.get("headers")).items():
         merged.setdefault(key, value)
-    relative, absolute = _retry_info(merged, now_wall)
+    relative, absolute = retry_info(merged, now_wall)
     if kind is K.QUOTA:
         retry_after_s, reset_at = relative, absolute
     else:
@@ -340,7 +264,7 @@ def classify_response(status: int, headers: Mapping[str, str] | None, body: byte
     try:
         data, text = _parse_body(body)
         if 300 <= status < 400:
-            location = _headers(headers).get("location", "")
+            location = lower_headers(headers).get("location", "")
             host = httpx.URL(location).host if location else ""
             where = f" to {host}" if host else ""
             return Failure(K.PROTOCOL, short_detail(f"redirect ({status}){where} not followed"), status)

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -26,10 +25,8 @@ from tui.engine.config import Policy, ProviderConfig
 from tui.engine.events import ChatRequest, Usage
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.secrets import register_secret
-from tui.engine.sse import SSEComment, SSEEvent, SSEParser
+from tui.engine.sse import SSEParser
 from tui.engine.stream_state import StreamState, parse_usage
-
-log = logging.getLogger("modelfallback.client")
 
 K = FailureKind
 ERROR_BODY_LIMIT = 64 * 1024  # enough for any error message; a hostile body cannot flood memory
@@ -152,8 +149,9 @@ class ProviderClient:
             with contextlib.suppress(Exception):
                 await chunks.aclose()
 
-    async def _fail_status(self, response: httpx.Response, policy: Policy) -> ProviderError:
-        body, _ = await self._read_body(response, ERROR_BODY_LIMIT, policy.stall_timeout)
+    async def _fail_status(self, response: httpx.Response, stall: float) -> ProviderError:
+        """Read a non-2xx body (bounded) and classify it; a body that never comes still has its status."""
+        body, _ = await self._read_body(response, ERROR_BODY_LIMIT, stall)
         return ProviderError(classify_response(response.status_code, response.headers, body,
                                                self._clock.wall()))
 
@@ -179,12 +177,13 @@ class ProviderClient:
                                     json_body=self._body(model_id, request))
         try:
             if not 200 <= response.status_code < 300:
-                raise await self._fail_status(response, policy)
+                raise await self._fail_status(response, policy.stall_timeout)
             if not request.stream or "json" in response.headers.get("content-type", "").lower():
-                async for item in self._json_answer(response, policy):
-                    yield item
+                answer = self._json_answer(response, policy)
             else:
-                async for item in self._stream_answer(response, policy, ttft_deadline):
+                answer = self._stream_answer(response, policy, ttft_deadline)
+            async with contextlib.aclosing(answer) as items:  # closed now, not when garbage-collected
+                async for item in items:
                     yield item
         finally:
             with contextlib.suppress(Exception):
@@ -215,7 +214,7 @@ class ProviderClient:
         stall_deadline = finish_deadline = float("inf")
         try:
             while not state.finished:
-                deadline = loop.time() + policy.ttft_timeout if not state.any_token else min(stall_deadline, finish_deadline)
+                deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
                 eof = False
                 try:
                     async with asyncio.timeout_at(deadline):
@@ -275,11 +274,12 @@ class ProviderClient:
         response = await self._open("GET", "/models", deadline, timeout, accept="application/json",
                                     budget=f"{timeout:g}s")
         try:
-            if not 200 <= response.status_code < 300:
-                raise await self._fail_status(response, Policy(stall_timeout=max(0.01, deadline - loop.time())))
-            body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, max(0.01, deadline - loop.time()))
+            async with asyncio.timeout_at(deadline):
+                if not 200 <= response.status_code < 300:
+                    raise await self._fail_status(response, timeout)
+                body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, timeout)
             if problem:
-                raise _failed(K.TIMEOUT if "stalled" in problem else K.PROTOCOL, f"model list {problem}")
+                raise _failed(K.PROTOCOL, f"model list {problem}")
             try:
                 data = json.loads(body)
             except (ValueError, RecursionError):
@@ -291,6 +291,8 @@ class ProviderClient:
             if not isinstance(items, list):
                 raise _failed(K.PROTOCOL, "model list without data[]")
             return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        except TimeoutError:
+            raise _failed(K.TIMEOUT, f"model list not received within {timeout:g}s") from None
         finally:
             with contextlib.suppress(Exception):
                 await response.aclose()

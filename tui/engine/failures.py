@@ -86,6 +86,10 @@ class Failure:
         """One line for trails and tables: `503 unavailable`, `timeout`."""
         return f"{self.status} {self.kind.value}" if self.status else self.kind.value
 
+    def summary(self, limit: int = 160) -> str:
+        """`503 unavailable: <detail>`, for a model's "last error"."""
+        return (f"{self.short()}: {self.detail}" if self.detail else self.short())[:limit]
+
 
 class ProviderError(Exception):
     """Raised by the provider client; carries the classified failure."""

@@ -35,9 +35,7 @@ class ProbeResult:
 
     @property
     def error(self) -> str | None:
-        if self.failure is not None:
-            return f"{self.failure.short()}: {self.failure.detail}"[:160] if self.failure.detail else self.failure.short()
-        return None
+        return None if self.failure is None else self.failure.summary()
 
 
 class HealthMonitor:
@@ -110,6 +108,6 @@ class HealthMonitor:
             record.record(True, self.clock.wall(), latency)
             self.availability.record_success(model.name, deliberate=forced)
             return ProbeResult(model.name, model.provider, True, latency)
-        record.record(False, self.clock.wall(), latency, error=failure.detail, kind=failure.kind.value)
+        record.record(False, self.clock.wall(), latency, error=failure.summary(), kind=failure.kind.value)
         self.availability.record_failure(model.name, failure)
         return ProbeResult(model.name, model.provider, False, latency, failure)

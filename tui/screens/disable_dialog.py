@@ -57,13 +57,13 @@ class DisableDialog(ModalScreen[DisableChoice | None]):
             with Horizontal(id="durations"):
                 if self.default_id == "for-default":
                     yield Button(format_duration(self.choices["for-default"]), id="for-default",
-                                 variant="primary", compact=True)
+                                 variant="primary")
                 for bid, label, _, key in CHOICES:
                     yield Button(label, id=bid, variant="primary" if bid == self.default_id else "default",
-                                 compact=True, tooltip=f"key: {key}")
+                                 tooltip=f"key: {key}")
             yield Static("Reason (shown next to the countdown):", classes="dialog-text")
             yield self.reason
-            yield Static("Enter: the highlighted duration · keys 1 5 f h u · Esc: cancel", classes="dialog-hint")
+            yield Static("Enter: the highlighted one · keys 1 5 f h u · Esc: cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.default_id}", Button).focus()

@@ -19,7 +19,7 @@ def _rows(app, bindings) -> list[tuple[str, str]]:
     for b in bindings:
         if isinstance(b, Binding) and b.description:
             keys = [app.get_key_display(Binding(k.strip(), b.action)) for k in b.key.split(",")]
-            rows.append((" / ".join(keys), b.description))
+            rows.append((" / ".join(keys), b.tooltip or b.description))
     return rows
 
 
@@ -40,17 +40,18 @@ class HelpScreen(ModalScreen[None]):
             ("Disable dialog", [("enter", "Disable for the highlighted duration (5m at first)"),
                                 ("1 5 f h u", "1m / 5m / 15m / 1h / until I enable it"),
                                 *_rows(self.app, DisableDialog.BINDINGS[:1])]),
-            ("Everywhere", [("tab / shift+tab", "Move between panels"), ("ctrl+p", "Command palette"),
-                            ("ctrl+q", "Quit")]),
+            ("Everywhere", [("tab / shift+tab", "Move between panels"),
+                            ("^p", "Command palette: every action, per model and per group, themes"),
+                            ("^q", "Quit")]),
         ]
         parts: list = []
         for title, rows in sections:
             parts.append((f"{title}\n", "bold $text-primary"))
             for key, description in rows:
-                parts.append((f"  {key:<22}", "bold $text-accent"))
+                parts.append((f"  {key:<18}", "bold $text-accent"))
                 parts.append(f"{description}\n")
             parts.append("\n")
-        parts.append((MOUSE, "$text-muted"))
+        parts.append((MOUSE, "$foreground-muted"))
         with VerticalScroll(id="help-box") as box:
             box.border_title = "Keys"
             box.border_subtitle = "Esc closes"

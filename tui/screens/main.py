@@ -33,19 +33,22 @@ from tui.widgets.models_table import ModelsTable
 from tui.widgets.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+TRIAL_AGAIN_S = 15.0  # a model still probing after its trial (e.g. probe: none) is tried again after this
 
 
 class MainScreen(Screen):
     """Everything the user sees at once (DESIGN §1)."""
 
     BINDINGS = [
-        Binding("escape", "stop", "Stop", id="chat.stop"),
-        Binding("ctrl+t", "try_next", "Try next model", id="chat.try_next"),
-        Binding("ctrl+n", "new_chat", "New chat", id="chat.new"),
-        Binding("ctrl+s", "export", "Export", id="chat.export"),
-        Binding("ctrl+g", "next_group", "Group", id="group.next"),
-        Binding("ctrl+l", "toggle_log", "Log", id="log.toggle"),
-        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the answer that is streaming"),
+        Binding("ctrl+t", "try_next", "Try next model", id="chat.try_next",
+                tooltip="After a content-policy stop: send the prompt to the next model"),
+        Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Start a new conversation"),
+        Binding("ctrl+s", "export", "Export", id="chat.export",
+                tooltip="Save the conversation as a Markdown file (in the current folder)"),
+        Binding("ctrl+g", "next_group", "Group", id="group.next", tooltip="Chat with the next group"),
+        Binding("ctrl+l", "toggle_log", "Log", id="log.toggle", tooltip="Show or hide the event log"),
+        Binding("f1,question_mark", "help", "Help", id="help", tooltip="This list of keys"),
     ]
 
     def __init__(self, engine, *, background: bool = True, export_dir: Path | None = None) -> None:
@@ -57,7 +60,9 @@ class MainScreen(Screen):
         self.group = next(iter(config.groups))
         self._last: dict[str, tuple] = {}  # model -> (status, until, source) seen at the last tick
         self._mine: set[str] = set()  # models this UI just disabled or enabled (not "elsewhere")
-        self._running: set[str] = set()  # health worker kinds in flight: sweep, trials
+        self._health_busy: set[str] = set()  # health worker kinds in flight: sweep, trials
+        self._trial_for: frozenset[str] = frozenset()  # the probing models of the last trial run
+        self._trial_at = 0.0  # engine monotonic time of the last trial run
         self.status_bar = StatusBar(demo_notice=self._demo_notice(), id="status-bar")
         self.groups_panel = GroupsPanel(list(config.groups), self.group, id="groups")
         self.chat = ChatPane(engine, self.group, id="chat")
@@ -69,7 +74,7 @@ class MainScreen(Screen):
             return None
         from tui.engine.demo import DEMO_NOTICE
 
-        return DEMO_NOTICE
+        return DEMO_NOTICE.split(": ", 1)[-1]  # the bar's DEMO badge says the rest
 
     def compose(self):
         yield self.status_bar
@@ -94,6 +99,7 @@ class MainScreen(Screen):
         width, height = self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(small, "-too-small")
+        self.set_class(width < 110, "-narrow")
         if small:
             self.query_one("#too-small", Static).update(
                 f"The terminal is {width}×{height}; modelfallback needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
@@ -114,7 +120,9 @@ class MainScreen(Screen):
             self.groups_panel.show(groups, preferred)
             up = sum(1 for r in rows if r.usable)
             self.status_bar.show(self.group, preferred[self.group], up, len(rows))
-        if any(r.status == "probing" for r in rows):
+        probing = frozenset(r.model for r in rows if r.status == "probing")
+        if probing and (probing != self._trial_for or engine.clock.monotonic() - self._trial_at >= TRIAL_AGAIN_S):
+            self._trial_for, self._trial_at = probing, engine.clock.monotonic()
             self.run_trials()
 
     def _note_changes(self, rows: list[ModelStatus], external: bool) -> None:
@@ -266,14 +274,14 @@ class MainScreen(Screen):
     # -- health workers --------------------------------------------------------------------------
     def run_sweep(self) -> None:
         """The periodic background health sweep (skipped while one is still running)."""
-        if "sweep" not in self._running:
-            self._running.add("sweep")
+        if "sweep" not in self._health_busy:
+            self._health_busy.add("sweep")
             self.run_worker(self._probe("sweep"), name="sweep", group="health", exit_on_error=False)
 
     def run_trials(self) -> None:
         """Half-open trials of models whose cooldown ended."""
-        if "trials" not in self._running:
-            self._running.add("trials")
+        if "trials" not in self._health_busy:
+            self._health_busy.add("trials")
             self.run_worker(self._probe("trials"), name="trials", group="health", exit_on_error=False)
 
     async def _probe(self, kind: str) -> None:
@@ -282,7 +290,7 @@ class MainScreen(Screen):
             results = await (monitor.trials() if kind == "trials" else monitor.sweep())
             self.engine.persist_health([r.model for r in results if r.ok is not None])
         finally:
-            self._running.discard(kind)
+            self._health_busy.discard(kind)
         for text, severity in probe_summary(results, kind):
             self.log_event(text, severity)
         self.tick()

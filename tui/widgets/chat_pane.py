@@ -58,6 +58,7 @@ class ChatPane(Vertical):
             self.app.notify("An answer is still coming; press Esc to stop it first.", severity="warning")
             return
         self.prompt.value = ""
+        await self.transcript.query("#welcome").remove()
         await self.transcript.mount(Static(text, classes="user", markup=False))
         self.start(text)
 
@@ -120,6 +121,10 @@ class ChatPane(Vertical):
                     if event.reasoning:
                         answer.set_status(f"● {short_name(event.model)} thinking …")
                         continue
+                    if stream is not None and answer.parts[-1][0] != event.model:
+                        await stream.stop()  # another model's text without a Restarted: keep them apart
+                        stream = None
+                        await answer.mark_interrupted(answer.parts[-1][0])
                     if stream is None:
                         stream = Markdown.get_stream(await answer.new_part(event.model))
                     answer.add_text(event.text)

@@ -19,7 +19,7 @@ STATUS_STYLE = {
     "probing": "$text-accent",
     "blocked": "$text-error",
     "no key": "$text-warning",
-    "unknown": "$text-muted",
+    "unknown": "$foreground-muted",
 }
 BAR_CELLS = 5
 _EIGHTHS = " ▏▎▍▌▋▊▉"

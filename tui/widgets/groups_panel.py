@@ -9,10 +9,10 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.engine.durations import format_countdown
-from tui.engine.status import ModelStatus
+from tui.engine.status import GLYPHS, ModelStatus
 from tui.engine.trail import short_name
 from tui.messages import GroupChosen
-from tui.widgets.formatting import STATUS_STYLE, status_content
+from tui.widgets.formatting import STATUS_STYLE
 
 
 def group_prompt(group: str, chain: list[ModelStatus], preferred: str | None, active: bool) -> Content:
@@ -20,21 +20,21 @@ def group_prompt(group: str, chain: list[ModelStatus], preferred: str | None, ac
     title_style = "bold $text-primary" if active else "bold"
     parts: list[Content | tuple[str, str] | str] = [(group, title_style)]
     if active:
-        parts.append((" · chat", "$text-muted"))
+        parts.append((" · chat", "$foreground-muted"))
     if preferred is None:
         parts.append(("  no model available", "$text-error"))
     for row in chain:
         mark = "▶ " if row.model == preferred else "  "
         parts.append("\n")
         parts.append((mark, "bold $text-success" if mark.strip() else ""))
-        parts.append(status_content(row.status, word=False))
-        name_style = "bold" if row.model == preferred else ("$text-muted" if not row.usable else "")
-        parts.append((f" {short_name(row.model)}", name_style))
-        if row.status in ("disabled", "blocked"):
+        parts.append((f"{GLYPHS[row.status]} ", STATUS_STYLE[row.status]))
+        if row.status in ("disabled", "blocked"):  # before the name, so a narrow panel never hides it
             left = "∞" if row.remaining_s is None else format_countdown(row.remaining_s)
-            parts.append((f" {left}", STATUS_STYLE[row.status]))
-        elif row.status != "healthy":
-            parts.append((f" {row.status}", STATUS_STYLE[row.status]))
+            parts.append((f"{left} ", STATUS_STYLE[row.status]))
+        elif row.status == "probing":
+            parts.append(("probing ", STATUS_STYLE[row.status]))
+        name_style = "bold" if row.model == preferred else ("$foreground-muted" if not row.usable else "")
+        parts.append((short_name(row.model), name_style))
     return Content.assemble(*parts)
 
 

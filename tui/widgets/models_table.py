@@ -39,15 +39,17 @@ class ModelsTable(DataTable):
     """Every configured model with its live health, countdown and reason."""
 
     BINDINGS = [
-        Binding("d", "screen.disable_model", "Disable", id="model.disable"),
-        Binding("e", "screen.enable_model", "Enable", id="model.enable"),
-        Binding("c", "screen.check_model", "Check", id="model.check"),
-        Binding("a", "screen.check_all", "Check all", id="model.check_all"),
+        Binding("d", "screen.disable_model", "Disable", id="model.disable",
+                tooltip="Disable the selected model (choose how long)"),
+        Binding("e", "screen.enable_model", "Enable", id="model.enable", tooltip="Bring the selected model back now"),
+        Binding("c", "screen.check_model", "Check", id="model.check", tooltip="Probe the selected model's health now"),
+        Binding("a", "screen.check_all", "Check all", id="model.check_all", tooltip="Probe every model now"),
     ]
     BINDING_GROUP_TITLE = "Models"
 
     def __init__(self, models: list[str], *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1,
+                         cursor_foreground_priority="renderable")
         self.border_title = "Models"
         self._models = list(models)
         self._model_width = min(MAX_MODEL_WIDTH, max((len(m) for m in models), default=10))
@@ -108,6 +110,6 @@ class ModelsTable(DataTable):
             return status_content(text)
         if column == "out" and text:
             return Content.styled(text, "$text-error")
-        if column in ("why", "error", "checked"):
-            return Content.styled(text, "$text-muted") if column == "checked" else Content(text)
+        if column == "checked":
+            return Content.styled(text, "$foreground-muted")
         return Content(text)

@@ -19,9 +19,9 @@ class StatusBar(Static):
     def show(self, group: str, preferred: str | None, up: int, total: int) -> None:
         answers = f"→ {short_name(preferred)}" if preferred else "→ no model available"
         parts: list = [(" DEMO ", "bold $background on $warning")] if self.demo_notice else []
-        parts += [(" modelfallback ", "bold $text-primary"), ("│ ", "$text-muted"),
+        parts += [(" modelfallback ", "bold $text-primary"), ("│ ", "$foreground-muted"),
                        (f"group {group} ", "bold"), (answers, "$text-success" if preferred else "$text-error"),
-                       (f"  │ {up}/{total} models up", "$text-muted")]
+                       (f"  │ {up}/{total} models up", "$foreground-muted")]
         if self.demo_notice:
             parts.append((f"  │ {self.demo_notice}", "$text-warning"))
         content = Content.assemble(*parts)

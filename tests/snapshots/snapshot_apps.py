@@ -1,0 +1,73 @@
+"""Apps and Pilot scripts for the snapshot tests: frozen clock, scripted providers, no toasts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tui.app import make_app
+from tui.engine.api import ModelFallback
+from tui.engine.clock import FakeClock
+from tui.engine.config_loader import load_config
+from tui.engine.resources import default_config_path
+from tui.engine.simulator import CutMidStream, Healthy, SimulatorTransport, Unavailable
+
+QUICK = Healthy(ttft=0.01, tokens_per_s=3000, answer_tokens=40)
+
+
+def engine(tmp: Path, scripts: dict | None = None, *, demo: bool = True) -> ModelFallback:
+    """The packaged groups.yaml on a frozen clock; `scripts=None` plays the demo's own script."""
+    clock = FakeClock()
+    transport = None if scripts is None else SimulatorTransport(scripts, default=QUICK, clock=clock)
+    return ModelFallback(load_config(default_config_path()), state_path=tmp / "state.json", clock=clock,
+                         transport=transport, demo=demo)
+
+
+def app(tmp: Path, eng: ModelFallback, **options):
+    return make_app(eng, config_dir=tmp / "config", export_dir=tmp / "exports", background=False, **options)
+
+
+async def until(pilot, predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+async def quiet(pilot) -> None:
+    """One tick, no toasts, everything rendered."""
+    pilot.app.main.tick()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+    await pilot.pause(0.1)
+
+
+async def checked(pilot) -> None:
+    """Every model probed once (results arrive on the frozen clock: 0 ms, checked 0s ago)."""
+    await pilot.app.engine.check(None, force=True)
+    await quiet(pilot)
+
+
+async def chat(pilot, prompt: str) -> None:
+    main = pilot.app.main
+    main.chat.prompt.value = prompt
+    await pilot.press("enter")
+    await until(pilot, lambda: main.chat.query(".answer") and not main.chat.busy)
+    await pilot.pause(0.2)
+    await quiet(pilot)
+
+
+def failover_engine(tmp: Path) -> ModelFallback:
+    """claude-3.5-sonnet answers 503, gpt-4-turbo is disabled by hand, deepseek-coder answers."""
+    eng = engine(tmp, {"anthropic/claude-3.5-sonnet": Unavailable()})
+    eng.disable("openai/gpt-4-turbo", 300, "flaky today")
+    return eng
+
+
+def interrupted_engine(tmp: Path) -> ModelFallback:
+    """claude-3.5-sonnet answers 503; gpt-4-turbo is cut off after 18 tokens; deepseek-coder answers."""
+    return engine(tmp, {
+        "anthropic/claude-3.5-sonnet": Unavailable(),
+        "openai/gpt-4-turbo": CutMidStream(after_tokens=18, ttft=0.01, tokens_per_s=3000),
+        "deepseek/deepseek-coder": Healthy(ttft=0.01, tokens_per_s=3000, answer_tokens=30),
+    })

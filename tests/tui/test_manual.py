@@ -1,0 +1,187 @@
+"""Manual control: the disable dialog (each duration, reason, mouse, cancel), enable, check now,
+countdowns on the injected clock, and the half-open trial when a disable runs out."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.engine.simulator import Sequence, Unavailable
+from tui.screens.disable_dialog import DisableDialog
+
+from tui_helpers import FAST, app_for, cell, log_lines, sim_engine, wait_until
+
+
+async def focus_model(pilot, model: str) -> None:
+    app = pilot.app
+    app.main.models.focus()
+    app.main.models.select_model(model)
+    await pilot.pause()
+
+
+async def open_dialog(pilot, model: str) -> DisableDialog:
+    await focus_model(pilot, model)
+    await pilot.press("d")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DisableDialog), what="the dialog")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+@pytest.mark.parametrize("key, seconds, shown", [
+    ("1", 60, "1:00"), ("5", 300, "5:00"), ("f", 900, "15:00"), ("h", 3600, "1:00:00"),
+    ("u", None, "until enabled"), ("enter", 300, "5:00"),
+])
+async def test_disable_dialog_durations(tmp_path, key, seconds, shown):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, "vendor/beta")
+        assert dialog.model == "vendor/beta"
+        assert app.focused.id == "for-5m"  # Enter right away takes the default
+        await pilot.press(key)
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+        status = engine.status("vendor/beta")
+        assert status.status == "disabled" and status.source == "manual"
+        if seconds is None:
+            assert status.remaining_s is None
+        else:
+            assert status.remaining_s == pytest.approx(seconds)
+        assert cell(app, "vendor/beta", "status") == "✕ disabled"
+        assert cell(app, "vendor/beta", "out").startswith(shown)
+        assert cell(app, "vendor/beta", "why") == "manual"
+        assert any("disabled vendor/beta" in line for line in log_lines(app))
+
+
+async def test_disable_with_reason_by_mouse_then_countdown(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, "vendor/alpha")
+        await pilot.click("#reason")
+        await pilot.press(*"flaky")
+        await pilot.click("#for-1m")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+        assert dialog.reason.value == "flaky"
+        assert cell(app, "vendor/alpha", "why") == "manual · flaky"
+        assert cell(app, "vendor/alpha", "out") == "1:00 █████"
+        engine.clock.advance(30)
+        app.main.tick()
+        assert cell(app, "vendor/alpha", "out") == "0:30 ██▌··"
+        # the chat's preferred model moved on, and the groups panel says so
+        assert engine.preferred("main") == "vendor/beta"
+        lines = app.main.groups_panel.get_option("main").prompt.plain.splitlines()
+        assert lines[1].startswith("  ✕ 0:30 alpha") and lines[2].startswith("▶ ? beta")
+        engine.clock.advance(31)
+        app.main.tick()
+        assert cell(app, "vendor/alpha", "status") == "◌ probing"
+        assert any("alpha: time is up, probing" in line for line in log_lines(app))
+
+
+@pytest.mark.xfail(reason="engine: Availability.record_success ignores that a manual disable has ended, "
+                          "so a model stays 'probing' after its manual disable runs out (reported)")
+async def test_manual_disable_that_runs_out_is_closed_by_its_trial(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.disable("vendor/alpha", 60)
+        engine.clock.advance(61)
+        app.main.tick()
+        await wait_until(pilot, lambda: engine.status("vendor/alpha").status == "healthy", timeout=3,
+                         what="the trial")
+
+
+async def test_auto_disable_recovers_through_a_half_open_trial(tmp_path):
+    engine = sim_engine(tmp_path, {"vendor/alpha": Sequence([Unavailable(), FAST])})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await focus_model(pilot, "vendor/alpha")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: engine.status("vendor/alpha").status == "disabled", what="the check")
+        await pilot.pause()
+        assert cell(app, "vendor/alpha", "out").startswith("0:10")
+        engine.clock.advance(10)
+        app.main.tick()  # cooldown over: probing, and the trial starts at once
+        await wait_until(pilot, lambda: engine.status("vendor/alpha").status == "healthy", what="the trial")
+        app.main.tick()
+        assert cell(app, "vendor/alpha", "status") == "● healthy"
+        assert cell(app, "vendor/alpha", "out") == ""
+        lines = log_lines(app)
+        assert any("alpha out for 0:10: unavailable" in line for line in lines)
+        assert any("trial alpha: ok" in line for line in lines)
+        assert any("alpha recovered: healthy" in line for line in lines)
+
+
+async def test_disable_dialog_enter_in_reason_takes_default_and_escape_cancels(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dialog(pilot, "vendor/alpha")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+        assert engine.status("vendor/alpha").status != "disabled"
+        await open_dialog(pilot, "vendor/alpha")
+        await pilot.click("#reason")
+        await pilot.press(*"maint", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+        status = engine.status("vendor/alpha")
+        assert status.remaining_s == pytest.approx(300) and status.reason == "maint"
+
+
+async def test_enable_brings_a_model_back(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    engine.disable("vendor/gamma", None, "testing")
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert cell(app, "vendor/gamma", "out") == "until enabled"
+        assert any("vendor/gamma is disabled (manual), until enabled" in line for line in log_lines(app))
+        await focus_model(pilot, "vendor/gamma")
+        await pilot.press("e")
+        await pilot.pause()
+        assert engine.status("vendor/gamma").status == "unknown"
+        assert cell(app, "vendor/gamma", "status") == "? unknown"
+        assert cell(app, "vendor/gamma", "out") == ""
+        assert any("enabled vendor/gamma" in line for line in log_lines(app))
+        assert not any("elsewhere" in line for line in log_lines(app))
+
+
+async def test_check_selected_and_check_all(tmp_path):
+    engine = sim_engine(tmp_path, {"vendor/gamma": Unavailable()})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await focus_model(pilot, "vendor/beta")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: engine.status("vendor/beta").status == "healthy", what="the check")
+        await pilot.pause()
+        assert cell(app, "vendor/beta", "status") == "● healthy"
+        assert cell(app, "vendor/beta", "checked") == "0s ago"
+        assert cell(app, "vendor/beta", "ok") == "100%"
+        assert cell(app, "vendor/alpha", "status") == "? unknown"
+        await pilot.press("a")
+        await wait_until(pilot, lambda: engine.status("vendor/gamma").status == "disabled", what="check all")
+        await pilot.pause()
+        assert cell(app, "vendor/alpha", "status") == "● healthy"
+        assert cell(app, "vendor/gamma", "status") == "✕ disabled"
+        assert "503" in cell(app, "vendor/gamma", "error") or "unavailable" in cell(app, "vendor/gamma", "error")
+        engine.clock.advance(75)
+        app.main.tick()
+        assert cell(app, "vendor/beta", "checked") == "1m ago"
+        assert any("check gamma failed" in line for line in log_lines(app))
+
+
+async def test_model_actions_from_the_palette(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        for expected in ("Theme", "Quit", "Keys", "Disable selected model", "Enable selected model",
+                         "Check selected model", "Check all models", "New chat", "Export conversation",
+                         "Toggle event log", "Show help", "Disable vendor/beta", "Chat with group main"):
+            assert any(t.startswith(expected) for t in titles), expected
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"disable vendor/beta")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DisableDialog), what="the dialog from the palette")
+        assert app.screen.model == "vendor/beta"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: engine.status("vendor/beta").status == "disabled")
