@@ -53,18 +53,28 @@ async def cmd_chat(args: argparse.Namespace) -> int:
     _notices(engine)
     live = not args.json and not args.no_stream and sys.stdout.isatty()
     final = None
+    mid_line = False  # the terminal cursor is inside streamed text: end the line before a notice
+
+    def notice(text: str) -> None:
+        nonlocal mid_line
+        if mid_line:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            mid_line = False
+        print(text, file=sys.stderr)
+
     try:
         async for event in engine.chat(group, prompt, stream=not args.no_stream):
             if isinstance(event, Token) and live and not event.reasoning:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
+                mid_line = not event.text.endswith("\n")
             elif isinstance(event, Restarted) and live:
-                sys.stdout.write("\n\n[interrupted; the answer restarts on the next model]\n\n")
-                sys.stdout.flush()
+                notice("[interrupted; the answer restarts on the next model]\n")
             elif isinstance(event, (AttemptFailed, AttemptSkipped)) and not args.json:
-                print(f"  {attempt_text(event.attempt)}", file=sys.stderr)
+                notice(f"  {attempt_text(event.attempt)}")
             elif isinstance(event, Waiting) and not args.json:
-                print(f"  waiting {format_duration(event.seconds)} ({event.reason})", file=sys.stderr)
+                notice(f"  waiting {format_duration(event.seconds)} ({event.reason})")
             elif isinstance(event, (Answered, ChainFailed)):
                 final = event
     finally:
