@@ -13,7 +13,6 @@ from typing import Iterable
 from textual.app import App, InvalidThemeError
 from textual.binding import Binding
 
-from tui.engine.secrets import redact_known
 from tui.screens.main import MainScreen
 from tui.themes import (
     DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
@@ -46,7 +45,6 @@ class ModelFallbackApp(App):
         self.config_dir = config_dir if config_dir is not None else user_config_dir()
         self.settings_path = settings_path if settings_path is not None else self.config_dir / "settings.json"
         self._startup_problems: list[tuple[str, str]] = []  # (message, severity), told once mounted
-        self._tick_error: str | None = None
         self._apply_themes(theme)
 
     # -- themes ----------------------------------------------------------------------------------
@@ -94,20 +92,8 @@ class ModelFallbackApp(App):
         self.set_interval(TICK_SECONDS, self.tick, name="tick")
 
     def tick(self) -> None:
-        """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials.
-
-        A failure here (say the state file's folder became unreadable) is told once, not once a
-        second, and never stops the app; the next tick tries again.
-        """
-        try:
-            self.main.tick()
-        except Exception as exc:  # noqa: BLE001 - the ticker must survive anything the engine raises
-            message = f"Status update failed: {type(exc).__name__}: {exc}"
-            if message != self._tick_error:
-                self._tick_error = message
-                self.notify(redact_known(message), severity="error", markup=False, timeout=10)
-        else:
-            self._tick_error = None
+        """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""
+        self.main.tick()
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()

@@ -106,7 +106,7 @@ async def test_api_key_never_appears_on_screen(tmp_path):
         assert SECRET not in svg and SECRET[:12] not in svg
         assert "alpha" in svg
         assert all(SECRET not in line for line in log_lines(app))
-        assert SECRET not in cell(app, "vendor/alpha", "error")
+        assert SECRET not in cell(app, "vendor/alpha", "note")
 
 
 def test_make_app_defaults_to_the_user_config_dir(tmp_path, monkeypatch):

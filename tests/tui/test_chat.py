@@ -40,7 +40,7 @@ async def test_failover_shows_trail_and_countdown(tmp_path):
         app.main.tick()
         assert cell(app, "vendor/alpha", "status") == "✕ disabled"
         assert cell(app, "vendor/alpha", "out").startswith("0:10")
-        assert cell(app, "vendor/alpha", "why") == "auto · unavailable"
+        assert cell(app, "vendor/alpha", "note").startswith("auto · 503 unavailable")
         engine.clock.advance(4)
         app.main.tick()
         assert cell(app, "vendor/alpha", "out").startswith("0:06")
@@ -103,7 +103,7 @@ async def test_all_models_down_keeps_the_prompt(tmp_path):
         await send(pilot, "still?")
         await wait_until(pilot, lambda: len(chat.query(AnswerView)) == 2 and not chat.busy)
         second = chat.query(AnswerView).last()
-        assert second.trail.startswith("skipped alpha (disabled 0:10, auto)")
+        assert second.trail.startswith("skipped alpha (disabled 0:10, unavailable)")
         assert chat.prompt.value == "still?"
 
 

@@ -60,7 +60,7 @@ async def test_another_process_disable_shows_within_two_seconds(tmp_path):
         # no manual tick: the app's own 1 Hz ticker must find it
         await wait_until(pilot, lambda: cell(app, "vendor/beta", "status") == "✕ disabled", timeout=2.0,
                          what="the outside disable")
-        assert cell(app, "vendor/beta", "why") == "manual · maintenance"
+        assert cell(app, "vendor/beta", "note") == "manual · maintenance"
         assert cell(app, "vendor/beta", "out").startswith("2:00")
         assert any("vendor/beta disabled elsewhere for 2:00: maintenance" in line for line in log_lines(app))
         other.enable("vendor/beta")

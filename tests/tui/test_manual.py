@@ -47,7 +47,7 @@ async def test_disable_dialog_durations(tmp_path, key, seconds, shown):
             assert status.remaining_s == pytest.approx(seconds)
         assert cell(app, "vendor/beta", "status") == "✕ disabled"
         assert cell(app, "vendor/beta", "out").startswith(shown)
-        assert cell(app, "vendor/beta", "why") == "manual"
+        assert cell(app, "vendor/beta", "note") == "manual"
         assert any("disabled vendor/beta" in line for line in log_lines(app))
 
 
@@ -61,7 +61,7 @@ async def test_disable_with_reason_by_mouse_then_countdown(tmp_path):
         await pilot.click("#for-1m")
         await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
         assert dialog.reason.value == "flaky"
-        assert cell(app, "vendor/alpha", "why") == "manual · flaky"
+        assert cell(app, "vendor/alpha", "note") == "manual · flaky"
         assert cell(app, "vendor/alpha", "out") == "1:00 █████"
         engine.clock.advance(30)
         app.main.tick()
@@ -76,8 +76,6 @@ async def test_disable_with_reason_by_mouse_then_countdown(tmp_path):
         assert any("alpha: time is up, probing" in line for line in log_lines(app))
 
 
-@pytest.mark.xfail(reason="engine: Availability.record_success ignores that a manual disable has ended, "
-                          "so a model stays 'probing' after its manual disable runs out (reported)")
 async def test_manual_disable_that_runs_out_is_closed_by_its_trial(tmp_path):
     engine = sim_engine(tmp_path, {})
     app = app_for(engine, tmp_path)
@@ -160,7 +158,7 @@ async def test_check_selected_and_check_all(tmp_path):
         await pilot.pause()
         assert cell(app, "vendor/alpha", "status") == "● healthy"
         assert cell(app, "vendor/gamma", "status") == "✕ disabled"
-        assert "503" in cell(app, "vendor/gamma", "error") or "unavailable" in cell(app, "vendor/gamma", "error")
+        assert "503" in cell(app, "vendor/gamma", "note") or "unavailable" in cell(app, "vendor/gamma", "note")
         engine.clock.advance(75)
         app.main.tick()
         assert cell(app, "vendor/beta", "checked") == "1m ago"

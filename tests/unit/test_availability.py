@@ -137,3 +137,27 @@ def test_earliest_return(av: Availability, clock: FakeClock) -> None:
     av.disable("c", None)
     assert av.earliest_return(["a", "b", "c"]) == pytest.approx(10)
     assert av.earliest_return(["c"]) is None
+
+
+def test_a_manual_disable_that_ran_out_is_closed_by_a_successful_trial(av: Availability, clock: FakeClock) -> None:
+    av.disable("a", 60)
+    clock.advance(61)
+    assert av.of("a").state == "probing"
+    av.record_success("a")
+    assert av.of("a").state == "available"
+
+
+def test_a_manual_disable_that_ran_out_reopens_automatically_on_a_failed_trial(av: Availability,
+                                                                                clock: FakeClock) -> None:
+    av.disable("a", 60)
+    clock.advance(61)
+    assert av.record_failure("a", Failure(FailureKind.UNAVAILABLE, status=503)) == 10
+    state = av.of("a")
+    assert (state.state, state.source, state.kind) == ("disabled", "auto", "unavailable")
+
+
+def test_since_marks_when_a_disable_began(av: Availability, clock: FakeClock) -> None:
+    start = clock.wall()
+    av.disable("a", 60)
+    clock.advance(20)
+    assert av.of("a").since == start and av.of("a").until == start + 60

@@ -36,10 +36,21 @@ class ModelAvailability:
     kind: str | None = None  # the failure kind behind an auto disable or block; "manual" otherwise
     reason: str = ""
     trips: int = 0
+    since: float | None = None  # wall time the disable or block began (for a countdown bar's full length)
 
     @property
     def usable(self) -> bool:
         return self.state in ("available", "probing")
+
+
+def _running(disabled: dict | None, now: float) -> bool:
+    """A disable whose deadline has not passed (or that lasts until enabled)."""
+    return bool(disabled) and (disabled.get("until") is None or disabled["until"] > now)
+
+
+def _manual_holds(disabled: dict | None, now: float) -> bool:
+    """A manual disable that is still running; once it ran out the model is probed like any other."""
+    return _running(disabled, now) and disabled.get("source") == "manual"
 
 
 class Availability:
@@ -64,16 +75,16 @@ class Availability:
         disabled = rec.get("disabled")
         if disabled:
             until = disabled.get("until")
-            if until is None or until > now:
+            if _running(disabled, now):
                 return ModelAvailability(
                     "disabled", None if until is None else until - now, until, disabled.get("source"),
-                    disabled.get("kind"), disabled.get("reason", ""), trips)
+                    disabled.get("kind"), disabled.get("reason", ""), trips, disabled.get("since"))
             return ModelAvailability("probing", source=disabled.get("source"), kind=disabled.get("kind"),
                                      reason=disabled.get("reason", ""), trips=trips)
         if block is not None:
             until = block.get("until")
             return ModelAvailability("blocked", None if until is None else until - now, until, "auto",
-                                     block.get("kind"), block.get("reason", ""), trips)
+                                     block.get("kind"), block.get("reason", ""), trips, block.get("since"))
         if rec.get("probing"):
             return ModelAvailability("probing", trips=trips)
         return ModelAvailability("available", trips=trips)
@@ -130,14 +141,15 @@ class Availability:
         if not rec:
             return
         disabled = rec.get("disabled")
-        if disabled and disabled.get("source") == "manual":
-            return  # a manual disable is never lifted by a result
-        if disabled and not deliberate and (disabled.get("until") is None or disabled["until"] > self.clock.wall()):
+        now = self.clock.wall()
+        if _manual_holds(disabled, now):
+            return  # a manual disable is never lifted early by a result
+        if disabled and not deliberate and _running(disabled, now):
             return  # still cooling down (e.g. a success from a request started before the trip)
 
         def mutate(data: dict) -> None:
             cur = data["models"].get(model)
-            if cur and not (cur.get("disabled") or {}).get("source") == "manual":
+            if cur and not _manual_holds(cur.get("disabled"), now):
                 data["models"].pop(model, None)
 
         self.store.update(mutate)
@@ -175,9 +187,9 @@ class Availability:
         def mutate(data: dict) -> None:
             rec = data["models"].setdefault(model, {})
             current = rec.get("disabled")
-            if current and current.get("source") == "manual":
+            if _manual_holds(current, now):
                 out["seconds"] = None if current.get("until") is None else current["until"] - now
-                return  # a manual disable already holds; don't shorten or relabel it
+                return  # a manual disable still holds; don't shorten or relabel it
             trips = int(rec.get("trips", 0)) + 1
             if policy.fixed_cooldown_s is not None:
                 seconds = policy.fixed_cooldown_s
@@ -185,7 +197,7 @@ class Availability:
                 seconds = model_policy.cooldown_for(trips)
                 if failure.retry_after_s is not None:
                     seconds = max(seconds, failure.retry_after_s)  # Retry-After is a floor
-            if current and current.get("until") and current["until"] > now + seconds:
+            if current and current.get("until") is not None and current["until"] > now + seconds:
                 seconds = current["until"] - now  # never shorten a longer cooldown already running
             rec.update(trips=trips, probing=False, disabled={
                 "source": "auto", "kind": failure.kind.value, "reason": detail, "since": now,

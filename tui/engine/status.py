@@ -38,6 +38,7 @@ class ModelStatus:
     source: str | None = None
     kind: str | None = None
     trips: int = 0
+    since: float | None = None  # wall time the disable began: `until - since` is the countdown's full length
 
     @property
     def glyph(self) -> str:
@@ -75,4 +76,4 @@ def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool
     if word in ("disabled", "blocked") and not error:
         error = av.reason or None
     return ModelStatus(model, provider, word, latency, health.p50_ms, health.success_rate, checked, error,
-                       av.remaining_s, av.until, av.reason or None, av.source, av.kind, av.trips)
+                       av.remaining_s, av.until, av.reason or None, av.source, av.kind, av.trips, av.since)

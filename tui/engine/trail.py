@@ -22,7 +22,7 @@ def attempt_text(a: Attempt) -> str:
         if a.kind == "no_key":
             return f"skipped {name} (no key)"
         left = "until enabled" if a.remaining_s is None else format_countdown(a.remaining_s)
-        why = a.source if a.kind == "disabled" else (a.detail or "").split(",")[0]
+        why = (a.detail or "").split(",")[0]  # manual, the failure kind, or the provider's block reason
         return f"skipped {name} ({a.kind} {left}, {why})"
     what = str(a.status) if a.status and a.status >= 400 else (a.kind or "failed")
     if a.outcome == "retried":

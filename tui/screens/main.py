@@ -63,6 +63,7 @@ class MainScreen(Screen):
         self._health_busy: set[str] = set()  # health worker kinds in flight: sweep, trials
         self._trial_for: frozenset[str] = frozenset()  # the probing models of the last trial run
         self._trial_at = 0.0  # engine monotonic time of the last trial run
+        self._tick_error: str | None = None  # the last tick failure told, so it is told once
         self.status_bar = StatusBar(demo_notice=self._demo_notice(), id="status-bar")
         self.groups_panel = GroupsPanel(list(config.groups), self.group, id="groups")
         self.chat = ChatPane(engine, self.group, id="chat")
@@ -107,11 +108,25 @@ class MainScreen(Screen):
 
     # -- the 1 Hz tick ---------------------------------------------------------------------------
     def tick(self) -> None:
+        """Refresh everything from the engine. A failure here (say the state file's folder became
+        unreadable) is told once, not once a second, and never stops the app; the next tick retries.
+        """
+        try:
+            self._tick()
+        except Exception as exc:  # noqa: BLE001 - the ticker must survive anything the engine raises
+            message = redact_known(f"Status update failed: {type(exc).__name__}: {exc}")
+            if message != self._tick_error:
+                self._tick_error = message
+                self.app.notify(message, severity="error", markup=False, timeout=10)
+        else:
+            self._tick_error = None
+
+    def _tick(self) -> None:
         engine = self.engine
-        external = engine.refresh()
+        engine.refresh()  # another process's disable or enable (`modelfallback disable X`)
         rows = engine.statuses()
         now = engine.clock.wall()
-        self._note_changes(rows, external)
+        self._note_changes(rows)
         by_name = {r.model: r for r in rows}
         groups = {g: [by_name[m] for m in chain] for g, chain in engine.config.groups.items()}
         preferred = {g: engine.preferred(g) for g in groups}
@@ -125,7 +140,8 @@ class MainScreen(Screen):
             self._trial_for, self._trial_at = probing, engine.clock.monotonic()
             self.run_trials()
 
-    def _note_changes(self, rows: list[ModelStatus], external: bool) -> None:
+    def _note_changes(self, rows: list[ModelStatus]) -> None:
+        """Log (and toast) what changed since the last tick; the first tick only notes what is out."""
         first = not self._last
         blocked: dict[str, ModelStatus] = {}
         for row in rows:
@@ -133,7 +149,7 @@ class MainScreen(Screen):
             now_seen = (row.status, row.until if out else None, row.source if out else None)
             before = self._last.get(row.model)
             self._last[row.model] = now_seen
-            if before == now_seen or (before is not None and before[0] == now_seen[0] and not out):
+            if before == now_seen:
                 continue
             if first:
                 if out:
@@ -244,7 +260,11 @@ class MainScreen(Screen):
         self.app.push_screen(DisableDialog(model, default), done)
 
     def disable(self, model: str, seconds: float | None, reason: str = "") -> None:
-        self.engine.disable(model, seconds, reason)
+        try:
+            self.engine.disable(model, seconds, reason)
+        except (OSError, KeyError) as exc:
+            self.app.notify(f"Could not disable {model}: {exc}", severity="error", markup=False)
+            return
         self._mine.add(model)
         how_long = "until enabled" if seconds is None else f"for {format_duration(seconds)}"
         self.log_event(f"disabled {model} {how_long}" + (f": {reason}" if reason else ""))
@@ -254,10 +274,14 @@ class MainScreen(Screen):
         model = model or self.selected_model()
         if model is None:
             return
-        if self.engine.status(model).usable and self.engine.status(model).status != "probing":
+        if self.engine.status(model).status not in ("disabled", "blocked", "probing"):
             self.app.notify(f"{model} is not disabled", markup=False, timeout=3)
             return
-        self.engine.enable(model)
+        try:
+            self.engine.enable(model)
+        except (OSError, KeyError) as exc:
+            self.app.notify(f"Could not enable {model}: {exc}", severity="error", markup=False)
+            return
         self._mine.add(model)
         self.log_event(f"enabled {model}")
         self.tick()

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Markdown, Static
 
 from tui.engine.events import Answered, ChainFailed
+from tui.engine.secrets import redact_known
 from tui.engine.trail import short_name
 
 
@@ -81,9 +82,9 @@ class AnswerView(Vertical):
         self.add_class("-failed")
         self.set_status("✕ no answer")
         self.set_trail(trail)
-        self.note = failed.message
+        self.note = redact_known(failed.message)
         if failed.kind == "content_policy":
-            self.note = f"Stopped by the provider's content policy: {failed.message}"
+            self.note = f"Stopped by the provider's content policy: {self.note}"
         self._note.update(self.note + ("" if failed.kind == "content_policy" else " — your prompt is back in the input"))
         if offer_next:
             self.mount(Button("Try next model (ctrl+t)", id="try-next", variant="warning", compact=True))
@@ -100,7 +101,7 @@ class AnswerView(Vertical):
         self.remove_class("-pending")
         self.add_class("-failed")
         self.set_status("✕ error")
-        self.note = f"Something went wrong while answering: {error}"
+        self.note = f"Something went wrong while answering: {redact_known(error)}"
         self._note.update(self.note)
 
     def close_offer(self) -> None:

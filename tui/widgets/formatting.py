@@ -66,30 +66,18 @@ def bar(fraction: float, cells: int = BAR_CELLS) -> str:
     return text.ljust(cells, "·")
 
 
-class CountdownTotals:
-    """Remembers how long each disable episode lasts, for the bar's full length.
+def countdown_text(row: ModelStatus) -> str:
+    """`4:32 ███▌·` for a timed disable or block, `until enabled` without an end, else empty.
 
-    The engine gives `until` and `remaining_s`; the first remaining time seen for an episode
-    (keyed by model and `until`) is its length, so the bar starts full and drains to empty.
+    The bar's full length is the whole disable (`until - since`, from the engine), so it is right
+    even for a disable that began before this app started.
     """
-
-    def __init__(self) -> None:
-        self._totals: dict[str, tuple[float | None, float]] = {}
-
-    def fraction(self, model: str, until: float | None, remaining: float) -> float:
-        seen = self._totals.get(model)
-        if seen is None or seen[0] != until:
-            self._totals[model] = seen = (until, max(remaining, 0.001))
-        return remaining / seen[1]
-
-
-def countdown_text(row: ModelStatus, totals: CountdownTotals) -> str:
-    """`4:32 ███▌·` for a timed disable or block, `until enabled` without an end, else empty."""
     if row.status not in ("disabled", "blocked"):
         return ""
     if row.remaining_s is None:
         return "until enabled"
-    return f"{format_countdown(row.remaining_s)} {bar(totals.fraction(row.model, row.until, row.remaining_s))}"
+    total = (row.until - row.since) if row.until is not None and row.since is not None else row.remaining_s
+    return f"{format_countdown(row.remaining_s)} {bar(row.remaining_s / max(total, 0.001))}"
 
 
 def why_text(row: ModelStatus) -> str:

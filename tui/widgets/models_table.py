@@ -11,22 +11,24 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable
 
+from tui.engine.secrets import redact_known
 from tui.engine.status import ModelStatus
 from tui.widgets.formatting import (
-    CountdownTotals, countdown_text, format_age, format_ms, format_rate, status_content, why_text,
+    countdown_text, format_age, format_ms, format_rate, status_content, why_text,
 )
 
 # (key, label, width); the model column is sized to the config's longest name once, at start
+# The last column carries why a model is out (and by whom) or, for a model in service, its last
+# error: one column instead of two keeps the table inside 120 columns with the note readable.
 COLUMNS = (
     ("status", "Status", 10),
     ("model", "Model", 0),
     ("out", "Out for", 13),
-    ("why", "Why", 20),
-    ("last", "Last", 6),
-    ("p50", "p50", 6),
+    ("last", "Last", 5),
+    ("p50", "p50", 5),
     ("ok", "OK", 4),
     ("checked", "Checked", 7),
-    ("error", "Last error", 60),
+    ("note", "Why / last error", 70),
 )
 MAX_MODEL_WIDTH = 36
 
@@ -54,7 +56,6 @@ class ModelsTable(DataTable):
         self._models = list(models)
         self._model_width = min(MAX_MODEL_WIDTH, max((len(m) for m in models), default=10))
         self._shown: dict[tuple[str, str], str] = {}  # (model, column) -> text on screen
-        self.totals = CountdownTotals()
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -76,17 +77,21 @@ class ModelsTable(DataTable):
     def cells(self, row: ModelStatus, now: float) -> dict[str, str]:
         """The text of each column for one model (plain strings, compared to skip no-op updates)."""
         age = None if row.checked_at is None else now - row.checked_at
-        error = "" if row.error is None else " ".join(row.error.split())
+        error = "" if row.error is None else " ".join(redact_known(row.error).split())
+        why = why_text(row)
+        if row.source == "manual" or not error:
+            note = why
+        else:  # the error already names the kind: `auto · 503 unavailable: no endpoints`
+            note = f"{why.split(' · ')[0]} · {error}" if why else error
         return {
             "status": row.status,
             "model": _clip(row.model, self._model_width),
-            "out": countdown_text(row, self.totals),
-            "why": _clip(why_text(row), 20),
+            "out": countdown_text(row),
             "last": format_ms(row.latency_ms),
             "p50": format_ms(row.p50_ms),
             "ok": format_rate(row.success_rate),
             "checked": format_age(age),
-            "error": _clip(error, 60),
+            "note": _clip(note, 70),
         }
 
     def show(self, rows: list[ModelStatus], now: float) -> int:

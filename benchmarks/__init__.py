@@ -1,0 +1,1 @@
+"""On-demand benchmarks (not part of the default test run): `python -m benchmarks.run [--quick] [--only NAME]`."""

@@ -1,0 +1,76 @@
+"""Row 1: chain overhead on a healthy model.
+
+1,000 sequential streamed requests of 20 tokens to the loopback fault server (its own process, no
+artificial delay), through `ModelFallback.ask` (groups.yaml, state file on disk, the real client),
+against the same requests made by a bare `httpx.AsyncClient` loop. Both run in this process, in
+interleaved blocks (bare, chain, chain, bare, ...) so drift in the machine hits both alike; each
+side is warmed up first. Reported: the median per-request latency of each and their ratio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.bare import stream_answer
+from benchmarks.common import LoopbackServer, Result, median, open_engine, pct
+
+NAME = "chain"
+TITLE = "chain overhead, healthy model (1,000 × 20-token streams)"
+TARGET = "median ≤ 1.15× bare httpx"
+LIMIT = 1.15
+MODEL = "bench/healthy"
+PROMPT = "Say twenty tokens, please."
+SCRIPT = {"scripts": {MODEL: [{"type": "stream", "tokens": 20}]}}
+
+
+async def measure(base_url: str, folder: Path, requests: int, blocks: int, warmup: int) -> tuple[list, list]:
+    engine = open_engine(folder, base_url, {"g": [MODEL]})
+    bare_times: list[float] = []
+    chain_times: list[float] = []
+    expected = "".join(f"tok{i} " for i in range(20))
+    async with httpx.AsyncClient(timeout=None) as client, engine:
+        async def bare_one() -> float:
+            t = time.perf_counter()
+            text = await stream_answer(client, base_url, MODEL, PROMPT)
+            elapsed = time.perf_counter() - t
+            assert text == expected, text
+            return elapsed
+
+        async def chain_one() -> float:
+            t = time.perf_counter()
+            answer = await engine.ask("g", PROMPT)
+            elapsed = time.perf_counter() - t
+            assert answer.content == expected, answer.content
+            return elapsed
+
+        for _ in range(warmup):
+            await bare_one()
+            await chain_one()
+        per_block = max(1, requests // blocks)
+        for block in range(blocks):
+            order = (bare_one, chain_one) if block % 2 == 0 else (chain_one, bare_one)
+            for fn in order:
+                out = bare_times if fn is bare_one else chain_times
+                for _ in range(per_block):
+                    out.append(await fn())
+    return bare_times, chain_times
+
+
+def run(quick: bool = False) -> Result:
+    requests, blocks, warmup = (200, 4, 20) if quick else (1000, 10, 50)
+    with LoopbackServer(SCRIPT) as server, tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
+        bare, chain = asyncio.run(measure(server.base_url, Path(tmp), requests, blocks, warmup))
+    b, c = median(bare) * 1000, median(chain) * 1000
+    ratio = c / b
+    details = (f"{len(chain)} requests each; p90 bare {pct(bare, .9) * 1000:.2f} ms, chain "
+               f"{pct(chain, .9) * 1000:.2f} ms; total bare {sum(bare):.2f} s, chain {sum(chain):.2f} s")
+    return Result(NAME, TITLE, c, "ms", b, TARGET, ratio <= LIMIT, details)
+
+
+if __name__ == "__main__":
+    print(run(quick=True))
