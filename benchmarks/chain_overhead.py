@@ -2,9 +2,9 @@
 
 1,000 sequential streamed requests of 20 tokens to the loopback fault server (its own process, no
 artificial delay), through `ModelFallback.ask` (groups.yaml, state file on disk, the real client),
-against the same requests made by a bare `httpx.AsyncClient` loop. Both run in this process, in
-interleaved blocks (bare, chain, chain, bare, ...) so drift in the machine hits both alike; each
-side is warmed up first. Reported: the median per-request latency of each and their ratio.
+against the same requests made by a bare `httpx.AsyncClient` loop. Both run in this process,
+alternating request by request (bare, chain, chain, bare, ...) so drift in the machine hits both
+alike; each side is warmed up first. Reported: the median per-request latency of each and their ratio.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PROMPT = "Say twenty tokens, please."
 SCRIPT = {"scripts": {MODEL: [{"type": "stream", "tokens": 20}]}}
 
 
-async def measure(base_url: str, folder: Path, requests: int, blocks: int, warmup: int) -> tuple[list, list]:
+async def measure(base_url: str, folder: Path, requests: int, warmup: int) -> tuple[list, list]:
     engine = open_engine(folder, base_url, {"g": [MODEL]})
     bare_times: list[float] = []
     chain_times: list[float] = []
@@ -51,20 +51,16 @@ async def measure(base_url: str, folder: Path, requests: int, blocks: int, warmu
         for _ in range(warmup):
             await bare_one()
             await chain_one()
-        per_block = max(1, requests // blocks)
-        for block in range(blocks):
-            order = (bare_one, chain_one) if block % 2 == 0 else (chain_one, bare_one)
-            for fn in order:
-                out = bare_times if fn is bare_one else chain_times
-                for _ in range(per_block):
-                    out.append(await fn())
+        for i in range(requests):  # alternate per request (ABBA), so drift hits both sides alike
+            for fn in ((bare_one, chain_one) if i % 2 == 0 else (chain_one, bare_one)):
+                (bare_times if fn is bare_one else chain_times).append(await fn())
     return bare_times, chain_times
 
 
 def run(quick: bool = False) -> Result:
-    requests, blocks, warmup = (200, 4, 20) if quick else (1000, 10, 50)
+    requests, warmup = (200, 20) if quick else (1000, 50)
     with LoopbackServer(SCRIPT) as server, tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
-        bare, chain = asyncio.run(measure(server.base_url, Path(tmp), requests, blocks, warmup))
+        bare, chain = asyncio.run(measure(server.base_url, Path(tmp), requests, warmup))
     b, c = median(bare) * 1000, median(chain) * 1000
     ratio = c / b
     details = (f"{len(chain)} requests each; p90 bare {pct(bare, .9) * 1000:.2f} ms, chain "

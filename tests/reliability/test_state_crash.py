@@ -1,0 +1,147 @@
+"""The shared state file under crashes and contention, through the engine and the CLI.
+
+tests/unit/test_state_store.py kills a raw `StateStore` writer and hammers the raw store from two
+processes. Here the same is done one level up, where users are: `ModelFallback.disable/enable`
+and `record_failure` (what a chat does), and the real `modelfallback disable` / `enable` commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tui.engine.state_store import VERSION, StateStore
+
+MODELS = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)] + ["shared"]
+CONFIG = """\
+providers:
+  p: {base_url: "http://127.0.0.1:9/v1", api_key_env: MF_STATE_KEY}
+groups:
+  g: [%s]
+""" % ", ".join(MODELS)
+
+HAMMER = r"""
+import sys
+from pathlib import Path
+from tui.engine.api import ModelFallback
+from tui.engine.config_loader import load_config
+from tui.engine.failures import Failure, FailureKind
+
+config, state, who, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+engine = ModelFallback(load_config(config), state_path=state, env={"MF_STATE_KEY": "sk-state-test-key-000000"})
+i = 0
+while rounds < 0 or i < rounds:
+    model = f"{who}{i % 10}"
+    engine.disable(model, 100 + i, reason=f"{who}-{i} " + "x" * (i % 300))
+    if i % 3 == 2:
+        engine.enable(f"{who}{(i - 1) % 10}")
+    engine.availability.record_failure("shared", Failure(FailureKind.UNAVAILABLE, f"{who}-{i}", 503))
+    i += 1
+"""
+
+
+def expected_final(who: str, rounds: int) -> dict[str, str | None]:
+    """What `who`'s own models must look like after `rounds`: the reason of the last disable, or None."""
+    out: dict[str, str | None] = {f"{who}{k}": None for k in range(10)}
+    for i in range(rounds):
+        out[f"{who}{i % 10}"] = f"{who}-{i} " + "x" * (i % 300)
+        if i % 3 == 2:
+            out[f"{who}{(i - 1) % 10}"] = None
+    return out
+
+
+@pytest.fixture
+def world(tmp_path: Path):
+    config = tmp_path / "groups.yaml"
+    config.write_text(CONFIG)
+    script = tmp_path / "hammer.py"
+    script.write_text(HAMMER)
+    return tmp_path, config, tmp_path / "state.json", script
+
+
+def valid(path: Path) -> dict:
+    data = json.loads(path.read_text())  # never a torn write
+    assert data["version"] == VERSION and set(data) >= {"models", "providers", "health"}
+    return data
+
+
+def test_two_processes_hammering_the_engine_lose_no_update(world) -> None:
+    tmp, config, state, script = world
+    rounds = 120
+    procs = [subprocess.Popen([sys.executable, str(script), str(config), str(state), who, str(rounds)])
+             for who in ("a", "b")]
+    for proc in procs:
+        assert proc.wait(120) == 0
+    data = valid(state)
+    for who in ("a", "b"):
+        for model, reason in expected_final(who, rounds).items():
+            rec = data["models"].get(model)
+            if reason is None:
+                assert rec is None, f"{model} should be enabled: {rec}"
+            else:
+                assert rec["disabled"]["reason"] == reason and rec["disabled"]["source"] == "manual", model
+    # Every failure recorded by either process counts a trip: a lost read-modify-write would lose one.
+    assert data["models"]["shared"]["trips"] == 2 * rounds
+    assert not list(tmp.glob("state.json.corrupt-*"))
+
+
+def test_sigkill_of_the_engine_mid_write_always_leaves_a_valid_file(world) -> None:
+    tmp, config, state, script = world
+    rng = random.Random(5)
+    kills = 0
+    for _ in range(16):
+        proc = subprocess.Popen([sys.executable, str(script), str(config), str(state), rng.choice("ab"), "-1"])
+        time.sleep(0.3 + rng.random() * 0.25)  # imports take ~0.2 s; then it writes continuously
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        kills += proc.returncode == -signal.SIGKILL
+        if state.exists():
+            valid(state)
+            store = StateStore(state)
+            assert store.warnings == []  # nothing was moved aside
+    assert kills == 16 and state.exists()
+    data = valid(state)
+    assert data["models"]["shared"]["trips"] > 16  # the writers really wrote between the kills
+    # A kill between the temporary file and the rename can leave a stray temporary file; it must
+    # never be mistaken for the state, and the next writer must still work.
+    strays = list(tmp.glob(".state.json.*.tmp"))
+    assert len(strays) <= 16
+    status = subprocess.run([sys.executable, "-m", "tui", "--config", str(config), "--state", str(state), "status",
+                             "--json"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "MF_STATE_KEY": "sk-state-test-key-000000"})
+    assert status.returncode == 0 and "warning" not in status.stderr
+    assert {row["model"] for row in json.loads(status.stdout)["models"]} == set(MODELS)
+
+
+def test_killed_cli_disable_and_enable_never_corrupt_the_file(world) -> None:
+    tmp, config, state, _ = world
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MODELFALLBACK_")},
+           "MF_STATE_KEY": "sk-state-test-key-000000"}
+    base = [sys.executable, "-m", "tui", "--config", str(config), "--state", str(state)]
+    rng = random.Random(11)
+    completed = 0
+    for i in range(8):
+        args = ["disable", f"a{i}", "--for", "5m", "--reason", f"round {i}"] if i % 2 == 0 else ["enable", f"a{i - 1}"]
+        proc = subprocess.Popen(base + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.15, 0.45))  # around the time the command writes
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        completed += proc.returncode == 0
+        if state.exists():
+            valid(state)
+    # Whatever was killed, the commands afterwards work on the same file and agree with each other.
+    assert subprocess.run(base + ["disable", "a9", "--until-enabled"], env=env, capture_output=True).returncode == 0
+    out = subprocess.run(base + ["status", "--json"], env=env, capture_output=True, text=True)
+    rows = {r["model"]: r for r in json.loads(out.stdout)["models"]}
+    assert rows["a9"]["status"] == "disabled" and rows["a9"]["remaining_s"] is None
+    assert "warning" not in out.stderr
+    print(f"\nCLI kill rounds: {8 - completed} killed mid-run, {completed} finished first")
