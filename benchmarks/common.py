@@ -115,7 +115,8 @@ def machine() -> str:
 # -- the loopback fault server, in its own process -----------------------------------------------
 
 class LoopbackServer:
-    """`tests/faultserver.py` run standalone in a subprocess (its CPU is not the client's).
+    """`tests/faultserver.py` run standalone in a subprocess (its CPU is not the client's), through
+    `benchmarks/loopback_server.py`, which also logs when each stream was fully sent.
 
         with LoopbackServer({"scripts": {...}, "default": {...}}) as server:
             server.base_url  # http://127.0.0.1:PORT/v1
@@ -126,6 +127,7 @@ class LoopbackServer:
         self.record = record
         self._dir = tempfile.TemporaryDirectory(prefix="mf-bench-server-")
         self.record_path = Path(self._dir.name) / "requests.jsonl"
+        self.stream_log = Path(self._dir.name) / "streams.jsonl"
         self.proc: subprocess.Popen | None = None
         self.port = 0
 
@@ -136,11 +138,14 @@ class LoopbackServer:
     def __enter__(self) -> "LoopbackServer":
         script_path = Path(self._dir.name) / "script.json"
         script_path.write_text(json.dumps(self.script), encoding="utf-8")
-        cmd = [sys.executable, str(TESTS / "faultserver.py"), "--port", "0", "--script", str(script_path)]
+        cmd = [sys.executable, str(REPO / "benchmarks" / "loopback_server.py"), "--port", "0", "--script",
+               str(script_path)]
         if self.record:
             cmd += ["--record", str(self.record_path)]
         self._log = open(Path(self._dir.name) / "server.log", "w", encoding="utf-8")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=str(TESTS))
+        env = {**os.environ, "BENCH_STREAM_LOG": str(self.stream_log)}
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=str(TESTS),
+                                     env=env)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line.strip().isdigit():
@@ -153,6 +158,13 @@ class LoopbackServer:
         if not self.record_path.exists():
             return []
         return [json.loads(line) for line in self.record_path.read_text(encoding="utf-8").splitlines() if line]
+
+    def streams_sent(self) -> list[dict]:
+        """`{"model", "sent"}` per streamed answer, `sent` being the server's perf_counter() after
+        its last byte (CLOCK_MONOTONIC: comparable with this process's perf_counter())."""
+        if not self.stream_log.exists():
+            return []
+        return [json.loads(line) for line in self.stream_log.read_text(encoding="utf-8").splitlines() if line]
 
     def cpu_seconds(self) -> float:
         assert self.proc is not None

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from tui.engine.config import ConfigError
 from tui.engine.durations import parse_duration
+from tui.engine.state_store import StateFileError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, StateFileError) as exc:
         print(f"modelfallback: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -35,7 +35,7 @@ TESTS = Path(__file__).resolve().parents[1]
 CANARY = "sk-canary-reliability-7Qf3xZ9k2LmN4pR8"  # the main provider's key: never printed, logged or stored
 ALT_CANARY = "sk-canary-althost-Hq2Wv8Yt5Ub1Jc6D"  # the second provider's key
 
-TTFT = STALL = CONNECT = 0.3
+TTFT = STALL = CONNECT = 0.2
 MARGIN = 0.6  # what a call may take beyond the budget the fault costs (scheduling, the fallback's answer)
 
 GOOD_TOKENS = ["The ", "fallback ", "answered ", "in ", "full."]
@@ -230,10 +230,75 @@ class CliLoopback:
         return CliResult(out.returncode, out.stdout, out.stderr, time.monotonic() - start, argv)
 
     def status(self) -> dict[str, dict]:
-        out = self.run("status", "--json")
-        assert out.returncode == 0, out.stderr
-        return {row["model"]: row for row in out.doc["models"]}
+        """`status --json` through the CLI's `main` in this process: the same code reading the same state
+        file as the `chat` subprocess wrote, without another interpreter start-up."""
+        import contextlib
+        import io
+
+        import tui.cli
+
+        out, err = io.StringIO(), io.StringIO()
+        saved = {k: os.environ.get(k) for k in ("MF_LOOP_KEY", "MF_ALT_KEY")}
+        os.environ.update(MF_LOOP_KEY=CANARY, MF_ALT_KEY=ALT_CANARY)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = tui.cli.main(["--config", str(self.config), "--state", str(self.state), "status", "--json"])
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        assert code == 0, err.getvalue()
+        assert_no_canary(out.getvalue(), err.getvalue())
+        return {row["model"]: row for row in json.loads(out.getvalue())["models"]}
 
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+
+
+# -- the TUI ---------------------------------------------------------------------------------------
+
+def isolate_tui(monkeypatch, tmp: Path) -> None:
+    """Nothing a TUI test does may read or write the developer's own config, state or themes."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)  # no blinking: stable screenshots
+    monkeypatch.chdir(tmp)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp / "xdg-state"))
+    for name in ("MODELFALLBACK_CONFIG", "MODELFALLBACK_STATE", "TEXTUAL_THEME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def tui_app(engine: ModelFallback, tmp: Path):
+    from tui.app import make_app
+
+    return make_app(engine, config_dir=tmp / "config", export_dir=tmp / "exports", background=False)
+
+
+async def wait_for(pilot, predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.02)
+
+
+async def send_prompt(pilot, text: str) -> None:
+    chat = pilot.app.main.chat
+    chat.prompt.focus()
+    await pilot.pause()
+    chat.prompt.value = text
+    await pilot.press("enter")
+
+
+async def chat_done(pilot, count: int = 1, timeout: float = 10.0) -> None:
+    """Wait for the `count`th answer view to exist and the chat to be idle."""
+    from tui.widgets.answer import AnswerView
+
+    chat = pilot.app.main.chat
+    await wait_for(pilot, lambda: len(chat.query(AnswerView)) >= count and not chat.busy, timeout,
+                   f"answer {count} to finish")
+    await pilot.pause()

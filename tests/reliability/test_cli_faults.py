@@ -7,6 +7,11 @@ Every stdout, stderr and state file is searched for the canary keys.
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -172,3 +177,25 @@ def test_error_chunk_as_the_only_event_of_the_last_model(cli) -> None:
     assert "error: every model in 'last' failed" in out.stderr
     assert "skipped pre (disabled until enabled, manual) · bad 502 → out 0:10" in out.stderr
     check_secrets(lb, out)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ctrl_c_mid_stream_exits_130_and_records_nothing(cli, as_json: bool) -> None:
+    """`cancelled`: the user's Ctrl+C stops the answer at once; no model is blamed for it."""
+    lb = cli([Stream(tokens=BAD_TEXT_TOKENS, delay=0.05)])
+    argv = [sys.executable, "-m", "tui", "--config", str(lb.config), "--state", str(lb.state), "chat",
+            *(["--json"] if as_json else []), "-g", "first", "hi"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lb.env())
+    deadline = time.monotonic() + 10
+    while len(lb.requests("bad")) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # a few tokens into the answer
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and time.monotonic() - start < 1.0
+    assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err
+    assert out == ""  # nothing half-said is printed as an answer
+    assert lb.requests("good") == []
+    assert not lb.state.exists() or json.loads(lb.state.read_text())["models"] == {}
+    assert_no_canary(out, err)

@@ -1,7 +1,7 @@
 """The §4 failure table, end to end: every fault × streaming / non-streaming × first / last in its group.
 
 Each cell runs `ModelFallback.chat` against the real loopback FaultServer with short budgets
-(ttft, stall and connect 0.3 s) and checks:
+(ttft, stall and connect 0.2 s) and checks:
 - the outcome: the answer from the right model, or a clean ChainFailed;
 - the attempts recorded (model, outcome, kind, status) and the request count per model;
 - what was disabled and for how long (`engine.status`), and that a follow-up request respects it;

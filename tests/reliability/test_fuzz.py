@@ -292,15 +292,19 @@ health: {{timeout: 0.3s}}
     bad_config = tmp / "bad.yaml"
     bad_config.write_text("providers: {}\ngroups: []\n")
     (tmp / "dir").mkdir()
+    (tmp / "dir" / "keep.txt").write_text("precious")
+    (tmp / "a-file").write_text("x")
     return {"CONFIG": str(config), "BAD_CONFIG": str(bad_config), "STATE": str(tmp / "state.json"),
             "STATE_DIR": str(tmp / "dir"), "STATE_DEEP": str(tmp / "new" / "deeper" / "state.json"),
-            "MISSING": str(tmp / "nope.yaml")}
+            "BELOW_FILE": str(tmp / "a-file" / "state.json"), "UNWRITABLE": "/proc/modelfallback-fuzz/state.json",
+            "MISSING": str(tmp / "nope.yaml"), "CWD": str(tmp)}
 
 
 WORDS = ["chat", "check", "status", "disable", "enable", "-g", "--group", "--json", "--no-stream", "--for",
          "--until-enabled", "--reason", "--config", "--state", "--theme", "--demo", "--help", "-h", "-", "--",
          "g", "h", "nope", "m1", "vendor/m2", "m2", "5m", "0s", "-5m", "1h30m", "5 parsecs", "", " ", "hi",
-         "CONFIG", "BAD_CONFIG", "MISSING", "STATE", "STATE_DIR", "STATE_DEEP", "--for=", "--json=1", "-gg",
+         "CONFIG", "BAD_CONFIG", "MISSING", "STATE", "STATE_DIR", "STATE_DEEP", "BELOW_FILE", "UNWRITABLE",
+         "--state", "--state", "--for=", "--json=1", "-gg",
          "é", "\x00", CANARY]
 
 
@@ -308,14 +312,20 @@ WORDS = ["chat", "check", "status", "disable", "enable", "-g", "--group", "--jso
                                                                    HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["chat", "check", "status", "disable", "enable"]),
        st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=7),
+       st.sampled_from([None, "CONFIG", "BAD_CONFIG", "MISSING"]),
+       st.sampled_from([None, "STATE", "STATE_DIR", "STATE_DEEP", "BELOW_FILE", "UNWRITABLE"]),
        st.booleans(), st.text(max_size=20))
-def test_random_cli_arguments_exit_0_1_or_2_without_a_traceback(argv_world, monkeypatch, command, words,
-                                                               command_first, stdin) -> None:
+def test_random_cli_arguments_exit_0_1_or_2_without_a_traceback(argv_world, monkeypatch, command, words, config,
+                                                               state, command_first, stdin) -> None:
+    monkeypatch.chdir(argv_world["CWD"])  # a relative `--state enable` must land here, not in the repository
     monkeypatch.setenv("MF_FUZZ_KEY", CANARY)
     monkeypatch.setenv("MODELFALLBACK_STATE", argv_world["STATE"])
     monkeypatch.setenv("MODELFALLBACK_CONFIG", argv_world["CONFIG"])
-    monkeypatch.setattr(tui.cli, "run_tui", lambda args: pytest.fail("the TUI must not start: a command is given"))
-    words = [argv_world.get(w, w) for w in words]
+    # An option can swallow the command word (`--config chat`), leaving the TUI to start: stand in for it
+    # with its setup (config, state) and no screen.
+    monkeypatch.setattr(tui.cli, "run_tui", lambda args: (tui.cli.open_engine(args), 0)[1])
+    options = [*(["--config", config] if config else []), *(["--state", state] if state else [])]
+    words = [argv_world.get(w, w) for w in [*options, *words]]
     argv = [command, *words] if command_first else [*words[:2], command, *words[2:]]
     if "\x00" in "".join(argv):
         argv = [a.replace("\x00", "") for a in argv]
@@ -330,4 +340,6 @@ def test_random_cli_arguments_exit_0_1_or_2_without_a_traceback(argv_world, monk
     if CANARY not in " ".join(argv) + stdin:
         assert CANARY not in out.getvalue() + err.getvalue()  # the key is in the environment only
     if code == 2 and "usage:" not in err.getvalue():
-        assert len(err.getvalue().strip().splitlines()) == 1, (argv, err.getvalue())
+        last = err.getvalue().rstrip("\n").split("\n")[-1]  # "modelfallback: ..." or "<config file>[:line]: ..."
+        assert last.startswith("modelfallback: ") or ": " in last, (argv, err.getvalue())
+    assert (Path(argv_world["STATE_DIR"]) / "keep.txt").read_text() == "precious"  # never "moved aside"

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import tui.cli
+
 from tui.engine.state_store import VERSION, StateStore
 
 MODELS = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)] + ["shared"]
@@ -97,9 +99,9 @@ def test_sigkill_of_the_engine_mid_write_always_leaves_a_valid_file(world) -> No
     tmp, config, state, script = world
     rng = random.Random(5)
     kills = 0
-    for _ in range(16):
+    for _ in range(12):
         proc = subprocess.Popen([sys.executable, str(script), str(config), str(state), rng.choice("ab"), "-1"])
-        time.sleep(0.3 + rng.random() * 0.25)  # imports take ~0.2 s; then it writes continuously
+        time.sleep(0.2 + rng.random() * 0.2)  # imports take ~0.15 s; then it writes continuously
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         kills += proc.returncode == -signal.SIGKILL
@@ -107,13 +109,13 @@ def test_sigkill_of_the_engine_mid_write_always_leaves_a_valid_file(world) -> No
             valid(state)
             store = StateStore(state)
             assert store.warnings == []  # nothing was moved aside
-    assert kills == 16 and state.exists()
+    assert kills == 12 and state.exists()
     data = valid(state)
-    assert data["models"]["shared"]["trips"] > 16  # the writers really wrote between the kills
+    assert data["models"]["shared"]["trips"] > 12  # the writers really wrote between the kills
     # A kill between the temporary file and the rename can leave a stray temporary file; it must
     # never be mistaken for the state, and the next writer must still work.
     strays = list(tmp.glob(".state.json.*.tmp"))
-    assert len(strays) <= 16
+    assert len(strays) <= 12
     status = subprocess.run([sys.executable, "-m", "tui", "--config", str(config), "--state", str(state), "status",
                              "--json"], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "MF_STATE_KEY": "sk-state-test-key-000000"})
@@ -131,7 +133,7 @@ def test_killed_cli_disable_and_enable_never_corrupt_the_file(world) -> None:
     for i in range(8):
         args = ["disable", f"a{i}", "--for", "5m", "--reason", f"round {i}"] if i % 2 == 0 else ["enable", f"a{i - 1}"]
         proc = subprocess.Popen(base + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.15, 0.45))  # around the time the command writes
+        time.sleep(rng.uniform(0.1, 0.22))  # a whole `disable` takes ~0.17 s, its write comes last
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -145,3 +147,42 @@ def test_killed_cli_disable_and_enable_never_corrupt_the_file(world) -> None:
     assert rows["a9"]["status"] == "disabled" and rows["a9"]["remaining_s"] is None
     assert "warning" not in out.stderr
     print(f"\nCLI kill rounds: {8 - completed} killed mid-run, {completed} finished first")
+
+
+@pytest.mark.parametrize("where", ["a-directory", "below-a-file", "unwritable"])
+@pytest.mark.parametrize("command", [["status", "--json"], ["disable", "a1"], ["chat", "hi"], []],
+                         ids=["status", "disable", "chat", "tui"])
+def test_a_state_path_that_cannot_hold_the_file_is_exit_2_and_moves_nothing(world, where: str, command: list[str],
+                                                                            monkeypatch, capsys) -> None:
+    """`--state` naming a directory used to *rename that directory* ("moved aside"), and a path below a
+    file or in an unwritable place ended in a traceback. It is a setup problem: exit 2, one line."""
+    if where == "unwritable" and not command:
+        pytest.skip("the TUI starts (nothing to write yet); its disable/enable report a failed write")
+    tmp, config, _, _ = world
+    folder = tmp / "my-folder"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("precious")
+    (tmp / "a-file").write_text("x")
+    state = {"a-directory": folder, "below-a-file": tmp / "a-file" / "state.json",
+             "unwritable": Path("/proc/modelfallback-test/state.json")}[where]
+    argv = ["--config", str(config), "--state", str(state), *command]
+    if command:  # the CLI's own main, in this process
+        monkeypatch.setenv("MF_STATE_KEY", "sk-state-test-key-000000")
+        code = tui.cli.main(argv)
+        captured = capsys.readouterr()
+        out = subprocess.CompletedProcess(argv, code, captured.out, captured.err)
+    else:  # the TUI: in a subprocess, so that a regression cannot open a screen inside the test run
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("MODELFALLBACK_")},
+               "MF_STATE_KEY": "sk-state-test-key-000000"}
+        out = subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True, env=env,
+                             timeout=20, stdin=subprocess.DEVNULL)
+    if where == "unwritable" and command in (["status", "--json"], ["chat", "hi"]):
+        # Nothing needs writing for `status`; `chat` writes when its first model fails (refused port 9).
+        assert out.returncode == (0 if command[0] == "status" else 2) and "Traceback" not in out.stderr
+        if command[0] == "chat":
+            assert out.stderr.splitlines()[-1].startswith(f"modelfallback: state file {state} cannot be written")
+        return
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith(f"modelfallback: state file {state}") and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert (folder / "keep.txt").read_text() == "precious" and not list(tmp.glob("my-folder.corrupt-*"))

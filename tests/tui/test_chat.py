@@ -145,6 +145,17 @@ async def test_content_policy_offers_the_next_model(tmp_path):
         assert engine.status("vendor/alpha").status != "disabled"  # request-scoped: nothing disabled
 
 
+async def test_no_next_model_is_offered_after_the_last_one(tmp_path):
+    engine = sim_engine(tmp_path, {"vendor/gamma": ContentPolicy()}, groups={"main": ["vendor/gamma"]})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "flagged")
+        await answer_done(pilot)
+        chat = app.main.chat
+        assert "content policy" in chat.query_one(AnswerView).note
+        assert not chat.query("#try-next") and not chat.can_try_next
+
+
 async def test_try_next_button_works_by_mouse(tmp_path):
     engine = sim_engine(tmp_path, {"vendor/alpha": ContentPolicy()})
     app = app_for(engine, tmp_path)

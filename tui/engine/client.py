@@ -58,6 +58,14 @@ def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | Non
     return ProviderError(Failure(kind, short_detail(detail), status), partial)
 
 
+def _loads(body: bytes) -> Any:
+    """A JSON body; a stray invalid UTF-8 byte becomes U+FFFD (as in a stream) instead of losing the answer."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        return json.loads(body.decode("utf-8", "replace"))
+
+
 class ProviderClient:
     """Talks to one provider; one pooled `httpx.AsyncClient`, created on first use."""
 
@@ -99,8 +107,11 @@ class ProviderClient:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             # No redirects: a 3xx is a protocol failure, and the key never travels to another host.
+            # No pool cap: a health sweep opens one connection per model at once, and httpx's
+            # default of 100 would make a 200-model sweep take two rounds.
             self._http = httpx.AsyncClient(transport=self._transport, follow_redirects=False,
-                                           timeout=httpx.Timeout(None))
+                                           timeout=httpx.Timeout(None),
+                                           limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
         return self._http
 
     def _headers(self, accept: str) -> dict[str, str]:
@@ -194,7 +205,7 @@ class ProviderClient:
         if problem:
             raise _failed(K.INTERRUPTED, f"response body {problem}")
         try:
-            data = json.loads(body)
+            data = _loads(body)
         except (ValueError, RecursionError):
             raise _failed(K.PROTOCOL, "malformed JSON response") from None
         state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
@@ -281,7 +292,7 @@ class ProviderClient:
             if problem:
                 raise _failed(K.PROTOCOL, f"model list {problem}")
             try:
-                data = json.loads(body)
+                data = _loads(body)
             except (ValueError, RecursionError):
                 raise _failed(K.PROTOCOL, "malformed JSON model list") from None
             if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):

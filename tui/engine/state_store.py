@@ -7,7 +7,9 @@ Several processes (a running TUI, `modelfallback disable` in another terminal, s
   leaves the previous or the next version, never a torn file;
 - readers notice another process's write by the file's (mtime_ns, size, inode) signature and reload;
 - a corrupt or unknown-version file is moved aside with a warning instead of crashing or being
-  silently overwritten.
+  silently overwritten;
+- a path that cannot hold the file (a directory, below a regular file, unreadable or unwritable) is
+  a setup problem, raised as `StateFileError` with one clear message; it is never moved aside.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import fcntl
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +29,13 @@ from typing import Callable, Iterator
 log = logging.getLogger("modelfallback.state")
 
 VERSION = 1
+
+
+class StateFileError(OSError):
+    """The state file's path cannot be used: a directory, or a place that cannot be read or written.
+
+    An OSError, so callers that already handle a failed write (the TUI's disable / enable) keep working.
+    """
 
 
 def empty_state() -> dict:
@@ -79,7 +89,17 @@ class StateStore:
             st = self.path.stat()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise self._unusable("cannot be read", exc) from None
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise StateFileError(f"state file {self.path} is {kind}; expected a JSON file "
+                                 "(choose another with --state or $MODELFALLBACK_STATE)")
         return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _unusable(self, what: str, exc: OSError) -> StateFileError:
+        return StateFileError(f"state file {self.path} {what}: {exc.strerror or exc} "
+                              "(choose another with --state or $MODELFALLBACK_STATE)")
 
     def _reload_if_changed(self, force: bool = False) -> bool:
         if self.path is None:
@@ -99,7 +119,12 @@ class StateStore:
             for key in ("models", "providers", "health"):
                 if not isinstance(data.setdefault(key, {}), dict):
                     raise ValueError(f"'{key}' is not an object")
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except FileNotFoundError:  # removed between the stat and the read
+            self._data, self._signature = empty_state(), None
+            return True
+        except OSError as exc:  # unreadable, not corrupt: never moved aside
+            raise self._unusable("cannot be read", exc) from None
+        except (UnicodeDecodeError, ValueError) as exc:
             self._move_aside(exc)
             self._data = empty_state()
             self._signature = self._file_signature()
@@ -120,25 +145,33 @@ class StateStore:
 
     def _write(self, data: dict) -> None:
         assert self.path is not None
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise self._unusable("cannot be written", exc) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, indent=1, sort_keys=True)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise self._unusable("cannot be written", exc) from None
             raise
         self._signature = self._file_signature()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._unusable("cannot be written", exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -151,7 +151,7 @@ class StreamState:
 
     def _bad(self, data: str) -> None:
         self.bad_lines += 1
-        log.warning("%s: unparseable stream line #%d (the %dth ends the answer): %s", self.provider,
+        log.warning("%s: unparseable stream line %d of at most %d: %s", self.provider,
                     self.bad_lines, MAX_BAD_LINES, short_detail(data, 120))
         if self.bad_lines >= MAX_BAD_LINES:
             kind = K.INTERRUPTED if self.any_token else K.PROTOCOL

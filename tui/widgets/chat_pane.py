@@ -161,7 +161,9 @@ class ChatPane(Vertical):
                         self.post_message(LogEvent(f"answered by {short_name(event.model)} in {group} after "
                                                    f"{len(event.attempts) - 1} other attempt(s)"))
                 elif isinstance(event, ChainFailed):
-                    offer = event.kind == "content_policy" and event.stopped_at is not None
+                    chain = self.engine.config.groups[group]
+                    offer = (event.kind == "content_policy" and event.stopped_at is not None
+                             and event.stopped_at != chain[-1])  # no "next model" after the last one
                     self._retry = (text, event.stopped_at) if offer else None
                     answer.fail(event, format_trail(event.attempts), offer)
                     self.post_message(LogEvent(f"no answer in {group}: {event.message}", "error"))

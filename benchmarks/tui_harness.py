@@ -1,0 +1,282 @@
+"""The child-process side of the TUI benchmarks: one app per fresh interpreter, JSON on stdout.
+
+    python -m benchmarks.tui_harness MODE [--base-url URL] [--seconds S] [--turns N] ...
+
+Modes:
+  start-minimal  a minimal Textual app (Header, DataTable, Markdown, Input, Footer) to first screen
+  start-app      modelfallback's app (config through the loader, state file) to first screen
+  rss-minimal    RSS of the minimal app once it is up
+  idle           modelfallback's app with 100 models, 50 running countdowns, probes off: CPU share
+  stream         one answer of many tokens from the loopback server: render lag, key latency
+  memory         RSS once up, then after N answered turns from the loopback server
+
+"First screen" is Textual's `Ready` event, which the screen posts after its first layout and
+compositor refresh. Times are counted from the first line of this module, before Textual or the
+app is imported, so import cost is included for both apps alike. Runs headless.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()  # noqa: E402 - before any heavy import, on purpose
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from benchmarks.common import BENCH_KEY, BENCH_KEY_ENV, cpu_seconds, rss_mb, write_groups_yaml  # noqa: E402
+
+SIZE = (160, 50)
+
+
+def emit(data: dict) -> None:
+    print(json.dumps(data), flush=True)
+
+
+def isolate(folder: Path) -> None:
+    """No user config, themes, settings or state: everything under `folder`."""
+    os.environ["XDG_CONFIG_HOME"] = str(folder / "xdg-config")
+    os.environ["XDG_STATE_HOME"] = str(folder / "xdg-state")
+    os.environ[BENCH_KEY_ENV] = BENCH_KEY
+    for name in ("MODELFALLBACK_CONFIG", "MODELFALLBACK_STATE", "TEXTUAL_THEME"):
+        os.environ.pop(name, None)
+
+
+# -- the two apps --------------------------------------------------------------------------------
+
+def minimal_app_class():
+    from textual.app import App
+    from textual.widgets import DataTable, Footer, Header, Input, Markdown
+
+    class MinimalApp(App):
+        def compose(self):
+            yield Header()
+            yield DataTable()
+            yield Markdown("# Hello\n\nA *minimal* app.")
+            yield Input(placeholder="prompt")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("model", "status")
+            table.add_row("vendor/model", "healthy")
+
+        def on_ready(self) -> None:
+            self.ready_at = time.perf_counter()
+
+    return MinimalApp
+
+
+def our_app(folder: Path, base_url: str, groups: dict[str, list[str]], *, health: str = "",
+            background: bool = True):
+    """modelfallback's app the way the CLI builds it: groups.yaml through the loader, a state file."""
+    from tui.app import ModelFallbackApp
+    from tui.engine.api import ModelFallback
+    from tui.engine.config_loader import load_config
+
+    class BenchApp(ModelFallbackApp):
+        def on_ready(self) -> None:
+            self.ready_at = time.perf_counter()
+
+    config = load_config(write_groups_yaml(folder, base_url, groups, health=health))
+    engine = ModelFallback(config, state_path=folder / "state.json")
+    return engine, BenchApp(engine, config_dir=folder / "config", settings_path=folder / "settings.json",
+                            export_dir=folder / "exports", background=background)
+
+
+DEMO_GROUPS = {
+    "coding": ["anthropic/claude-3.5-sonnet", "openai/gpt-4-turbo", "deepseek/deepseek-coder"],
+    "fast": ["anthropic/claude-3-haiku", "openai/gpt-3.5-turbo", "meta-llama/llama-3.1-8b-instruct"],
+    "cheap": ["meta-llama/llama-3.1-8b-instruct", "mistralai/mistral-7b-instruct"],
+}
+NOWHERE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens, so nothing leaves the machine
+
+
+async def until_ready(app, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while getattr(app, "ready_at", None) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app never became ready")
+        await asyncio.sleep(0.001)
+    return app.ready_at
+
+
+# -- modes ---------------------------------------------------------------------------------------
+
+async def mode_start(which: str, folder: Path) -> dict:
+    if which == "minimal":
+        app = minimal_app_class()()
+    else:
+        _, app = our_app(folder, NOWHERE, DEMO_GROUPS)
+    imported = time.perf_counter()
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        ready = await until_ready(app)
+        await pilot.pause()
+        rss = rss_mb()
+    return {"ready_ms": (ready - T0) * 1000, "import_ms": (imported - T0) * 1000, "rss_mb": rss}
+
+
+async def mode_idle(folder: Path, seconds: float, settle: float) -> dict:
+    models = [f"vendor{i // 10}/model-{i:03d}" for i in range(100)]
+    groups = {f"group{g}": models[g * 10:(g + 1) * 10] for g in range(10)}
+    engine, app = our_app(folder, NOWHERE, groups, health="{interval: 2m, timeout: 5s, probe: none}")
+    for i, model in enumerate(models[::2]):  # 50 running countdowns, 10 to 59 minutes
+        engine.disable(model, 600 + 60 * i, reason="benchmark")
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await until_ready(app)
+        await pilot.pause()
+        await asyncio.sleep(settle)
+        shown = sum(1 for m in models if (app.main.models.get_cell(m, "out") or "") != "")
+        c0, w0 = cpu_seconds(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        c1, w1 = cpu_seconds(), time.perf_counter()
+        shown_after = [str(app.main.models.get_cell(m, "out")) for m in models[:4:2]]
+    return {"cpu_s": c1 - c0, "wall_s": w1 - w0, "cpu_pct": (c1 - c0) / (w1 - w0) * 100,
+            "countdowns": shown, "sample": shown_after, "rss_mb": rss_mb()}
+
+
+async def mode_stream(folder: Path, base_url: str) -> dict:
+    from textual import events
+    from textual.widgets import Markdown
+
+    from tui.engine.events import Answered, Token
+
+    engine, app = our_app(folder, base_url, {"main": ["bench/stream"]}, background=False)
+    marks: dict[str, float] = {}
+    counted = [0]
+    real_chat = engine.chat
+
+    def timed_chat(*args, **kwargs):
+        async def relay():
+            async for event in real_chat(*args, **kwargs):
+                if isinstance(event, Token):
+                    counted[0] += 1
+                    marks.setdefault("first_token", time.perf_counter())
+                    marks["last_token"] = time.perf_counter()
+                elif isinstance(event, Answered):
+                    marks["answered"] = time.perf_counter()
+                yield event
+        return relay()
+
+    engine.chat = timed_chat  # the chat pane calls engine.chat(); this only timestamps its events
+    key_lat: list[float] = []
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await until_ready(app)
+        chat = app.main.chat
+        prompt = chat.prompt
+        loop = asyncio.get_running_loop()
+        pressed: list[float] = []  # when each key was pressed (by the typing thread)
+        handled: list[float] = []  # when the prompt showed it
+
+        def on_value(value: str) -> None:
+            handled.append(time.perf_counter())
+
+        prompt.value = "Please write a long answer."
+        await pilot.press("enter")
+        await pilot.pause()
+        app.watch(prompt, "value", on_value, init=False)
+        stop_typing = threading.Event()
+
+        def typist() -> None:
+            """The user typing the next question while the answer streams: a key every 25 ms, sent
+            from another thread the way a terminal driver's input thread delivers keys, so a key
+            can arrive while the event loop is busy (and wait for it)."""
+            while not stop_typing.wait(0.025):
+                if "first_token" in marks:
+                    pressed.append(time.perf_counter())
+                    loop.call_soon_threadsafe(app._driver.send_message, events.Key("x", "x"))
+
+        stalls: list[float] = []
+
+        async def stall_monitor() -> None:
+            """The longest the event loop was busy while the answer streamed (sampled every 5 ms)."""
+            while "answered" not in marks:
+                t = time.perf_counter()
+                await asyncio.sleep(0.005)
+                if "first_token" in marks:
+                    stalls.append(time.perf_counter() - t - 0.005)
+
+        typing = threading.Thread(target=typist, daemon=True)
+        typing.start()
+        await stall_monitor()
+        stop_typing.set()
+        # all text on screen: the answer's Markdown holds it all and the screen has refreshed
+        while chat.busy:
+            await asyncio.sleep(0.001)
+        marks["not_busy"] = time.perf_counter()
+        answer_md = chat.query(".answer-body").last(Markdown)
+        await pilot.pause()
+        on_screen = time.perf_counter()
+        typing.join()
+        while len(handled) < len(pressed):
+            await asyncio.sleep(0.005)
+        key_lat = [h - p for p, h in zip(pressed, handled)]
+        text = "".join(answer_md.source.split())
+        complete = text.endswith("ENDOFANSWER")
+        svg = app.export_screenshot()
+        visible = "ENDOFANSWER" in svg
+        blocks = len(answer_md.children)
+    return {"tokens": counted[0], "stream_s": marks["last_token"] - marks["first_token"],
+            "lag_s": on_screen - marks["last_token"], "complete": complete, "visible": visible,
+            "key_presses": len(key_lat), "key_max_ms": max(key_lat, default=0) * 1000,
+            "key_median_ms": sorted(key_lat)[len(key_lat) // 2] * 1000 if key_lat else 0,
+            "blocks": blocks, "rss_mb": rss_mb(), "stall_max_ms": max(stalls, default=0) * 1000,
+            "on_screen_at": on_screen, "last_token_at": marks["last_token"], "first_token_at": marks["first_token"],
+            "answered_after_last_ms": (marks["answered"] - marks["last_token"]) * 1000,
+            "idle_after_last_ms": (marks["not_busy"] - marks["last_token"]) * 1000}
+
+
+async def mode_memory(folder: Path, base_url: str, turns: int) -> dict:
+    engine, app = our_app(folder, base_url, {"main": ["bench/memory"]}, background=False)
+    samples: list[tuple[int, float]] = []
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await until_ready(app)
+        await pilot.pause()
+        start = rss_mb()
+        chat = app.main.chat
+        for turn in range(turns):
+            chat.prompt.value = f"Question number {turn + 1}, please answer at length."
+            await pilot.press("enter")
+            await pilot.pause()
+            while chat.busy or len(chat.history) < 2 * (turn + 1):
+                await asyncio.sleep(0.005)
+            if (turn + 1) % 10 == 0:
+                samples.append((turn + 1, rss_mb()))
+        await pilot.pause()
+        answers = len(chat.history) // 2
+        widgets = sum(1 for _ in app.screen.walk_children())
+        end = rss_mb()
+    return {"start_mb": start, "end_mb": end, "answers": answers, "widgets": widgets, "samples": samples}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["start-minimal", "start-app", "idle", "stream", "memory"])
+    parser.add_argument("--base-url", default=NOWHERE)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--settle", type=float, default=2.0)
+    parser.add_argument("--tokens", type=int, default=5000)
+    parser.add_argument("--turns", type=int, default=100)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mf-bench-tui-") as tmp:
+        folder = Path(tmp)
+        isolate(folder)
+        if args.mode.startswith("start-"):
+            result = asyncio.run(mode_start(args.mode.split("-", 1)[1], folder))
+        elif args.mode == "idle":
+            result = asyncio.run(mode_idle(folder, args.seconds, args.settle))
+        elif args.mode == "stream":
+            result = asyncio.run(mode_stream(folder, args.base_url))
+        else:
+            result = asyncio.run(mode_memory(folder, args.base_url, args.turns))
+    emit(result)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The benchmark runner works: one cheap row, quick mode, in a subprocess (no timing threshold)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_runner_quick_skip_row(tmp_path):
+    out_md = tmp_path / "latest.md"
+    out_json = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "skip", "--out", str(out_md),
+         "--json", str(out_json)],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("skip "))
+    assert re.search(r"\d+\.\d+ ms", row), row
+    assert "skipping a disabled model" in out_md.read_text(encoding="utf-8")
+    [result] = json.loads(out_json.read_text(encoding="utf-8"))
+    assert result["name"] == "skip" and isinstance(result["measured"], float)
+    assert result["extra"]["requests_to_disabled"] == 0
+
+
+def test_runner_rejects_an_unknown_row(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--only", "nope", "--out", str(tmp_path / "x.md")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "unknown row" in proc.stderr
