@@ -328,6 +328,8 @@ def test_message_text_alone_does_not_classify() -> None:
     ({"retry-after": "-5"}, 0.0),
     ({"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "6m0s"}, 360.0),
     ({"x-ratelimit-remaining-requests": "5", "x-ratelimit-reset-requests": "6m0s"}, None),
+    ({"x-ratelimit-reset": "NAN"}, None),
+    ({"x-ratelimit-reset": "inf"}, None),
     ({"retry-after": "soon"}, None),
     ({"retry-after": "nan"}, None),
     ({}, None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -13,9 +14,7 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration like 30s, 5m or 1h")
     if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(value)
+        return _checked(float(value))
     if not isinstance(value, str):
         raise ValueError("expected a duration like 30s, 5m or 1h")
     text = value.strip().lower().replace(" ", "")
@@ -26,9 +25,7 @@ def parse_duration(value: object) -> float:
     except ValueError:
         pass
     else:
-        if seconds < 0:
-            raise ValueError("a duration cannot be negative")
-        return seconds
+        return _checked(seconds)
     pos = 0
     total = 0.0
     for match in _PART.finditer(text):
@@ -38,7 +35,16 @@ def parse_duration(value: object) -> float:
         pos = match.end()
     if pos != len(text) or pos == 0:
         raise ValueError(f"expected a duration like 30s, 5m or 1h, got {value!r}")
-    return total
+    return _checked(total)
+
+
+def _checked(seconds: float) -> float:
+    """NaN and infinity parse as floats but are no duration: they would poison every deadline."""
+    if not math.isfinite(seconds):
+        raise ValueError("expected a finite duration like 30s, 5m or 1h")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
 
 
 def format_countdown(seconds: float) -> str:
