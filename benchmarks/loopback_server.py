@@ -2,7 +2,8 @@
 
     BENCH_STREAM_LOG=FILE python benchmarks/loopback_server.py --port 0 --script SCRIPT.json
 
-Same command line and behaviour as the fault server; for every streamed answer it appends
+Same command line and behaviour as the fault server (with a listen backlog of 1,024 instead of
+asyncio's 100, so a 200-model sweep's connections are not dropped); for every streamed answer it appends
 `{"model": ..., "sent": <time.perf_counter() after the last byte was written>}` to FILE.
 `perf_counter` is CLOCK_MONOTONIC on Linux, shared by every process, so the client can tell how
 long after the server finished sending its screen caught up.
@@ -36,6 +37,18 @@ async def _logged_play(self) -> bool:
 
 
 faultserver._StreamPlayer.play = _logged_play
+
+_start_server = asyncio.start_server
+
+
+async def _start_server_big_backlog(*args, **kwargs):
+    """asyncio's default listen backlog (100) drops SYNs when a 200-model sweep connects at once,
+    and a dropped SYN costs the client a 1 s retransmit: a server artefact, not the client's."""
+    kwargs.setdefault("backlog", 1024)
+    return await _start_server(*args, **kwargs)
+
+
+faultserver.asyncio.start_server = _start_server_big_backlog
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="The fault server, logging when streams were sent.")

@@ -261,7 +261,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-url", default=NOWHERE)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--settle", type=float, default=2.0)
-    parser.add_argument("--tokens", type=int, default=5000)
     parser.add_argument("--turns", type=int, default=100)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mf-bench-tui-") as tmp:

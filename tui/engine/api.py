@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-
-import httpx
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
 from tui.engine.availability import Availability
 from tui.engine.chain import FallbackChain
@@ -25,6 +24,9 @@ from tui.engine.health import HealthMonitor, ProbeResult
 from tui.engine.health_record import HealthBook
 from tui.engine.state_store import StateStore
 from tui.engine.status import ModelStatus, model_status
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT = object()  # "use the configured manual_disable duration"
 
@@ -96,11 +98,14 @@ class ModelFallback:
 
     async def ask(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True) -> Answered:
         """The answer, or ChainError when every model failed."""
-        async for event in self.chat(group, prompt, stream=stream):
-            if isinstance(event, Answered):
-                return event
-            if isinstance(event, ChainFailed):
-                raise ChainError(event)
+        # aclosing: returning at the final event must close the chain's generator now; left to the
+        # garbage collector, asyncio finalizes it through a new task and a self-pipe wake-up.
+        async with contextlib.aclosing(self.chat(group, prompt, stream=stream)) as events:
+            async for event in events:
+                if isinstance(event, Answered):
+                    return event
+                if isinstance(event, ChainFailed):
+                    raise ChainError(event)
         raise RuntimeError("chain ended without a final event")  # pragma: no cover - a chain bug
 
     # -- health ----------------------------------------------------------------------------------
@@ -162,7 +167,7 @@ class ModelFallback:
             rows[name] = {"status": rec.status, "latency_ms": rec.last_latency_ms, "error": rec.last_error,
                           "checked_at": rec.checked_at}
         if rows:
-            self.store.update(lambda data: data["health"].update(rows))
+            self.store.update(lambda data: data["health"].update(rows), durable=False)
 
     async def aclose(self) -> None:
         for client in self.clients.values():

@@ -152,7 +152,7 @@ class Availability:
             if cur and not _manual_holds(cur.get("disabled"), now):
                 data["models"].pop(model, None)
 
-        self.store.update(mutate)
+        self.store.update(mutate, durable=False)
 
     def record_failure(self, model: str, failure: Failure) -> float | None:
         """Apply the policy for a failure; returns how long the model (or provider) is out.
@@ -204,5 +204,5 @@ class Availability:
                 "until": now + seconds, "status": failure.status})
             out["seconds"] = seconds
 
-        self.store.update(mutate)
+        self.store.update(mutate, durable=False)
         return out.get("seconds")

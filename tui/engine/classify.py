@@ -13,11 +13,8 @@ import asyncio
 import http
 import json
 import re
-import ssl
 from collections.abc import Mapping
 from typing import Any
-
-import httpx
 
 from tui.engine.failures import Failure, FailureKind
 from tui.engine.retry_after import lower_headers, number, parse_retry_after, retry_info
@@ -265,6 +262,8 @@ def classify_response(status: int, headers: Mapping[str, str] | None, body: byte
         data, text = _parse_body(body)
         if 300 <= status < 400:
             location = lower_headers(headers).get("location", "")
+            import httpx
+
             host = httpx.URL(location).host if location else ""
             where = f" to {host}" if host else ""
             return Failure(K.PROTOCOL, short_detail(f"redirect ({status}){where} not followed"), status)
@@ -309,6 +308,10 @@ def _describe(exc: BaseException) -> str:
 
 def classify_exception(exc: BaseException) -> Failure:
     """A transport-level exception raised before any response: timeout, connection, protocol, cancelled."""
+    import ssl
+
+    import httpx  # here, not at module level: the TUI starts without importing httpx
+
     name = type(exc).__name__
     text = _describe(exc)
 

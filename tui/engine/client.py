@@ -15,9 +15,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from tui.engine.classify import classify_error_object, classify_exception, classify_response, short_detail
 from tui.engine.clock import Clock, SystemClock
@@ -27,6 +25,9 @@ from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.secrets import register_secret
 from tui.engine.sse import SSEParser
 from tui.engine.stream_state import StreamState, parse_usage
+
+if TYPE_CHECKING:
+    import httpx
 
 K = FailureKind
 ERROR_BODY_LIMIT = 64 * 1024  # enough for any error message; a hostile body cannot flood memory
@@ -52,6 +53,60 @@ class Done:
     finish_reason: str | None
     usage: Usage | None
     reported_model: str | None
+
+
+class _ReadDeadline:
+    """Bounds each read of one stream by a deadline (loop time), with one timer per stream.
+
+    `asyncio.timeout_at` around every read schedules and cancels a timer per network chunk, which
+    was the largest part of the client's overhead on a fast stream; and the deadline moves with
+    every token. Here the timer is armed once and only re-armed when it fires early (the deadline
+    moved later meanwhile) or the deadline moves earlier. It cancels the task only while a read
+    is waiting, so the consumer's code between reads is never interrupted, and like
+    `asyncio.timeout` it turns its own cancellation into TimeoutError (a cancel from outside, such
+    as the user's Esc, stays a CancelledError).
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task | None = None
+        self._deadline = float("inf")
+        self._timer: asyncio.TimerHandle | None = None
+        self._fired = False
+
+    async def next(self, chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
+        """`anext(chunks, None)`, or TimeoutError once `deadline` passes."""
+        if self._loop.time() >= deadline:
+            raise TimeoutError
+        self._deadline = deadline
+        if self._timer is None or self._timer.when() > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._expire)
+        self._task = asyncio.current_task()
+        try:
+            return await anext(chunks, None)
+        except asyncio.CancelledError:
+            if self._fired and self._task is not None and self._task.uncancel() == 0:
+                raise TimeoutError from None  # our own cancel: the deadline passed during the read
+            raise
+        finally:
+            self._task = None
+
+    def _expire(self) -> None:
+        self._timer = None
+        if self._task is None:
+            return  # between reads: the next read re-arms
+        if self._loop.time() < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._expire)  # the deadline moved later
+        elif not self._fired:
+            self._fired = True
+            self._task.cancel()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | None = None) -> ProviderError:
@@ -106,6 +161,8 @@ class ProviderClient:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
+            import httpx  # here, not at module level: the TUI reaches its first screen without httpx
+
             # No redirects: a 3xx is a protocol failure, and the key never travels to another host.
             # No pool cap: a health sweep opens one connection per model at once, and httpx's
             # default of 100 would make a 200-model sweep take two rounds.
@@ -127,6 +184,8 @@ class ProviderClient:
                     accept: str, budget: str, json_body: Any = None) -> httpx.Response:
         """Send and wait for the response headers, bounded by `deadline` (loop time)."""
         client = self._client()
+        import httpx
+
         timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
         try:
             request = client.build_request(method, self._base + path, json=json_body,
@@ -223,13 +282,13 @@ class ProviderClient:
         parser = SSEParser()
         chunks = response.aiter_bytes()
         stall_deadline = finish_deadline = float("inf")
+        reads = _ReadDeadline()
         try:
             while not state.finished:
                 deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
                 eof = False
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        chunk = await anext(chunks, None)
+                    chunk = await reads.next(chunks, deadline)
                 except TimeoutError:
                     if state.finish_reason is not None:
                         break  # finished; the usage chunk or [DONE] never came
@@ -262,6 +321,7 @@ class ProviderClient:
             state.check_complete()
             yield Done(state.finish_reason, state.usage, state.model)
         finally:
+            reads.close()
             with contextlib.suppress(Exception):
                 await chunks.aclose()
 

@@ -97,8 +97,11 @@ class SSEParser:
         # str.split is C-speed; the regex is needed only when a \r may end a line.
         lines = _EOL.split(text) if "\r" in text else text.split("\n")
         for line in lines[:-1]:
-            self._append(line)
-            self._end_line(out)
+            if self._pieces or self._overlong or len(line) > self._max_line:
+                self._append(line)  # began in an earlier chunk, or too long: the careful path
+                self._end_line(out)
+            else:
+                self._line(line, out)
         self._append(lines[-1])
         if text.endswith("\r"):
             self._skip_lf = True

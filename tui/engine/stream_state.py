@@ -44,8 +44,11 @@ def _text(value: Any) -> str:
 
 def _first_choice(data: dict) -> dict | None:
     choices = data.get("choices")
-    if not isinstance(choices, list):
+    if not isinstance(choices, list) or not choices:
         return None
+    first = choices[0]
+    if isinstance(first, dict) and first.get("index", 0) == 0:
+        return first  # the usual shape: one choice, index 0
     dicts = [c for c in choices if isinstance(c, dict)]
     return next((c for c in dicts if c.get("index", 0) == 0), dicts[0] if dicts else None)
 
@@ -168,7 +171,8 @@ class StreamState:
             raise self._error(error if isinstance(error, (dict, str)) and error else obj)
         if self.model is None and _text(obj.get("model")):
             self.model = obj["model"]
-        self.usage = parse_usage(obj.get("usage")) or self.usage
+        if "usage" in obj:  # most chunks carry none: skip the call
+            self.usage = parse_usage(obj["usage"]) or self.usage
         choice = _first_choice(obj)
         if choice is None:
             return []
@@ -176,11 +180,12 @@ class StreamState:
         if not isinstance(delta, dict):
             delta = choice.get("message") if isinstance(choice.get("message"), dict) else {}
         out: list[tuple[str, bool]] = []
-        reasoning = _text(delta.get("reasoning")) or _text(delta.get("reasoning_content"))
-        if reasoning:
-            out.append((reasoning, True))
-        content = _text(delta.get("content"))
-        if content:
+        if "reasoning" in delta or "reasoning_content" in delta:
+            reasoning = _text(delta.get("reasoning")) or _text(delta.get("reasoning_content"))
+            if reasoning:
+                out.append((reasoning, True))
+        content = delta.get("content")
+        if content and isinstance(content, str):
             self.content.append(content)
             out.append((content, False))
         if out:
@@ -188,7 +193,7 @@ class StreamState:
         finish = choice.get("finish_reason")
         if finish == "error":
             raise self._error({"message": "the provider ended the answer with finish_reason 'error'"})
-        if _text(finish):
+        if finish and isinstance(finish, str):
             self.finish_reason = finish
         return out
 

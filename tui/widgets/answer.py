@@ -15,6 +15,9 @@ from tui.engine.secrets import redact_known
 from tui.engine.trail import short_name
 
 
+STATES = ("-pending", "-answered", "-failed", "-stopped")
+
+
 class AnswerView(Vertical):
     """Header (model and state), trail, parts, and a closing note."""
 
@@ -36,6 +39,18 @@ class AnswerView(Vertical):
         yield self._note
 
     # -- live updates ----------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        """Swap the state class (-pending → -answered / -failed / -stopped), restyling only the
+        nodes the state styles (this one, header, trail, note).
+
+        A class change normally restyles the whole subtree, here every Markdown block of the
+        answer: over a second of frozen UI at the end of a 5,000-token answer. No rule styles the
+        answer's body by these classes.
+        """
+        for name in STATES:
+            self.set_class(name == state, name, update=False)
+        self.app.stylesheet.update_nodes([self, self._header, self._trail, self._note])
+
     def set_status(self, text: str) -> None:
         self._header.update(text)
 
@@ -72,14 +87,12 @@ class AnswerView(Vertical):
     # -- endings ---------------------------------------------------------------------------------
     def finish(self, answered: Answered, trail: str) -> None:
         self.model = answered.model
-        self.remove_class("-pending")
-        self.add_class("-answered")
+        self._set_state("-answered")
         self.set_status(f"● {short_name(answered.model)}")
         self.set_trail(trail)
 
     def fail(self, failed: ChainFailed, trail: str, offer_next: bool) -> None:
-        self.remove_class("-pending")
-        self.add_class("-failed")
+        self._set_state("-failed")
         self.set_status("✕ no answer")
         self.set_trail(trail)
         self.note = redact_known(failed.message)
@@ -90,16 +103,14 @@ class AnswerView(Vertical):
             self.mount(Button("Try next model (ctrl+t)", id="try-next", variant="warning", compact=True))
 
     def stopped(self, trail: str) -> None:
-        self.remove_class("-pending")
-        self.add_class("-stopped")
+        self._set_state("-stopped")
         self.set_status("■ stopped")
         self.set_trail(trail)
         self.note = "You stopped this answer (Esc); it is not part of the conversation."
         self._note.update(self.note)
 
     def crashed(self, error: str) -> None:
-        self.remove_class("-pending")
-        self.add_class("-failed")
+        self._set_state("-failed")
         self.set_status("✕ error")
         self.note = f"Something went wrong while answering: {redact_known(error)}"
         self._note.update(self.note)

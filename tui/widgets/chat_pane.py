@@ -25,6 +25,10 @@ from tui.widgets.answer import AnswerView
 from tui.widgets.prompt import PromptInput
 
 WELCOME = "Type a prompt below and press Enter. It goes to the first available model of the group."
+# Turns kept on screen. A long answer is hundreds of widgets (every Markdown block is one) and each
+# costs memory and layout time for as long as it is mounted; older turns leave the screen but stay
+# in the conversation sent to the model and in the export.
+MAX_SHOWN_TURNS = 6
 
 
 class ChatPane(Vertical):
@@ -37,6 +41,8 @@ class ChatPane(Vertical):
         self.history: list[ChatMessage] = []
         self.busy = False
         self._retry: tuple[str, str] | None = None  # (prompt, model that stopped) for "try next model"
+        self._archived: list[str] = []  # the export's Markdown of turns no longer on screen
+        self._hidden_turns = 0
         self.transcript = VerticalScroll(Static(WELCOME, id="welcome", markup=False), id="transcript")
         self.prompt = PromptInput(group, id="prompt")
         self.border_title = f"Chat · {group}"
@@ -59,6 +65,7 @@ class ChatPane(Vertical):
             return
         self.prompt.value = ""
         await self.transcript.query("#welcome").remove()
+        await self._trim_transcript(keep=MAX_SHOWN_TURNS - 1)
         await self.transcript.mount(Static(text, classes="user", markup=False))
         self.start(text)
 
@@ -94,6 +101,8 @@ class ChatPane(Vertical):
         self.stop()
         self.history.clear()
         self._retry = None
+        self._archived.clear()
+        self._hidden_turns = 0
         await self.transcript.remove_children()
         await self.transcript.mount(Static(WELCOME, id="welcome", markup=False))
         self.prompt.focus()
@@ -197,17 +206,46 @@ class ChatPane(Vertical):
             event.stop()
             self.try_next()
 
-    # -- export ----------------------------------------------------------------------------------
-    def to_markdown(self, now: float) -> str:
-        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
+    async def _trim_transcript(self, keep: int) -> None:
+        """Take all but the last `keep` turns off the screen (their Markdown is kept for the export)."""
+        users = list(self.transcript.query(".user"))
+        if len(users) <= keep:
+            return
+        first_kept = users[len(users) - keep] if keep else None
+        gone = []
         for child in self.transcript.children:
+            if child is first_kept:
+                break
+            if child.id != "hidden-turns":
+                gone.append(child)
+        self._archived += self._markdown_lines(gone)
+        self._hidden_turns += len(users) - keep
+        await self.transcript.remove_children(gone)
+        note = f"{self._hidden_turns} earlier turn(s) are not shown; ctrl+s exports the whole conversation"
+        notices = self.transcript.query("#hidden-turns")
+        if notices:
+            notices.first(Static).update(note)
+        else:
+            await self.transcript.mount(Static(note, id="hidden-turns", classes="divider", markup=False),
+                                        before=0)
+
+    # -- export ----------------------------------------------------------------------------------
+    @staticmethod
+    def _markdown_lines(children) -> list[str]:
+        lines: list[str] = []
+        for child in children:
             if isinstance(child, AnswerView):
                 lines.append(child.to_markdown())
             elif child.has_class("user"):
                 lines += ["## You", "", str(child.content), ""]
-            elif child.has_class("divider"):
+            elif child.has_class("divider") and child.id != "hidden-turns":
                 lines += [f"*{child.content}*", ""]
+        return lines
+
+    def to_markdown(self, now: float) -> str:
+        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
+        lines += self._archived + self._markdown_lines(self.transcript.children)
         return "\n".join(lines).rstrip() + "\n"
 
     def export(self, folder: Path, now: float) -> Path:
