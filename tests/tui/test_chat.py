@@ -215,3 +215,32 @@ async def test_new_chat_and_export(tmp_path):
         await pilot.pause()
         assert app.main.chat.history == [] and not app.main.chat.query(AnswerView)
         assert app.focused is app.main.chat.prompt
+
+
+async def test_old_turns_leave_the_screen_but_stay_in_history_and_export(tmp_path):
+    from tui.widgets.chat_pane import MAX_SHOWN_TURNS
+
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    turns = MAX_SHOWN_TURNS + 3
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.main.chat
+        for n in range(turns):
+            await send(pilot, f"question number {n}")
+            await wait_until(pilot, lambda: len(chat.history) == 2 * (n + 1) and not chat.busy)
+        shown = [str(w.content) for w in chat.transcript.query(".user")]
+        assert shown == [f"question number {n}" for n in range(3, turns)]
+        assert len(chat.query(AnswerView)) == MAX_SHOWN_TURNS
+        notice = chat.query_one("#hidden-turns")
+        assert str(notice.content).startswith("3 earlier turn(s) are not shown")
+        assert [m.content for m in chat.history if m.role == "user"] == [f"question number {n}" for n in range(turns)]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = next((tmp_path / "exports").glob("modelfallback-chat-*.md")).read_text()
+        positions = [text.index(f"question number {n}\n") for n in range(turns)]
+        assert positions == sorted(positions)  # every turn, in order, hidden ones first
+        assert text.count("### alpha") == turns
+        assert "earlier turn(s) are not shown" not in text
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not chat.query("#hidden-turns") and chat.history == []

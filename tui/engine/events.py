@@ -74,7 +74,7 @@ class Waiting:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per token, and frozen init costs 3× as much
 class Token:
     model: str
     text: str

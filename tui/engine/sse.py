@@ -19,7 +19,7 @@ _EOL = re.compile(r"\r\n|\r|\n")
 DEFAULT_MAX_LINE = 4 * 1024 * 1024  # bytes-ish (characters) per line and per event's data
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per token, and frozen init costs 3× as much
 class SSEEvent:
     """One dispatched event: its data lines joined by `\\n`, and its `event:` type if any."""
 
