@@ -132,6 +132,7 @@ async def test_health_is_persisted_for_other_processes(tmp_path) -> None:
     engine = ModelFallback(make_config(["a", "b"]), clock=FakeClock(), transport=transport,
                            env={"SIM_KEY": "k-123456"}, state_path=state)
     await engine.check()
+    await engine.aclose()  # health rows are written behind; closing writes what is pending
     other = ModelFallback(make_config(["a", "b"]), clock=FakeClock(), transport=transport,
                           env={"SIM_KEY": "k-123456"}, state_path=state)
     assert other.status("b").status == "healthy"

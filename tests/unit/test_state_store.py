@@ -8,9 +8,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+from tui.engine import state_store
 from tui.engine.state_store import VERSION, StateStore
 
 
@@ -48,6 +50,69 @@ def test_unknown_version_is_moved_aside(tmp_path: Path) -> None:
     assert store.data["version"] == VERSION and store.warnings
 
 
+def drain_writer() -> None:
+    """Wait until the writer thread has done everything submitted so far (it runs jobs in order)."""
+    state_store._writer().submit(lambda: None).result(timeout=10)
+
+
+def hold_writer() -> threading.Event:
+    """Block the writer thread until the returned event is set."""
+    release = threading.Event()
+    state_store._writer().submit(release.wait, 10)
+    return release
+
+
+def _set(model: str, value: object):
+    def mutate(data: dict) -> None:
+        data["models"][model] = value
+    return mutate
+
+
+def test_write_behind_is_visible_at_once_and_on_disk_after_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    store = StateStore(path)
+    release = hold_writer()  # the file must wait
+    store.update(_set("m", {"trips": 1}), durable=False)
+    assert store.data["models"]["m"] == {"trips": 1}  # this process sees it at once
+    assert not path.exists()  # ... before the writer wrote it
+    release.set()
+    drain_writer()
+    assert StateStore(path).data["models"]["m"] == {"trips": 1}
+    assert store.data["models"]["m"] == {"trips": 1} and not store.changed_on_disk()
+
+
+def test_pending_changes_survive_another_process_write_and_keep_their_order(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    store, other = StateStore(path), StateStore(path)
+    release = hold_writer()
+    store.update(_set("auto", {"trips": 1}), durable=False)
+    other.update(_set("manual", {"disabled": {"source": "manual"}}))  # another process, meanwhile
+    assert set(store.data["models"]) == {"auto", "manual"}  # reloaded, the pending change laid over it
+    store.update(lambda data: data["models"].pop("auto"), durable=True)  # a manual change after it
+    on_disk = json.loads(path.read_text())
+    assert set(on_disk["models"]) == {"manual"}  # the pending write went first, then the manual one
+    release.set()
+    drain_writer()
+    assert set(StateStore(path).data["models"]) == {"manual"}
+
+
+def test_many_write_behind_updates_are_all_written(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    store = StateStore(path)
+    for n in range(200):
+        store.update(_set(f"m{n}", n), durable=False)
+    drain_writer()
+    assert StateStore(path).data["models"] == {f"m{n}": n for n in range(200)}
+
+
+def test_a_process_that_exits_normally_writes_what_was_pending(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    code = (f"from tui.engine.state_store import StateStore\n"
+            f"StateStore({str(path)!r}).update(lambda d: d['models'].update(m={{'trips': 3}}), durable=False)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert StateStore(path).data["models"] == {"m": {"trips": 3}}
+
+
 def test_memory_store_needs_no_file() -> None:
     store = StateStore(None)
     store.update(lambda d: d["models"].update(x={}))
@@ -75,6 +140,33 @@ def test_two_processes_lose_no_update(tmp_path: Path) -> None:
     data = json.loads(Path(path).read_text())
     assert len(data["models"]) == 300
     assert data["providers"]["count"] == 300
+
+
+def _hammer_mixed(path: str, worker: int, rounds: int) -> None:
+    """Write-behind and durable updates interleaved with reads; counters catch a change applied twice."""
+    store = StateStore(path)
+    for i in range(rounds):
+        key = f"w{worker}-{i}"
+        store.update(lambda d, key=key: d["models"].update({key: {"trips": 1}}), durable=False)
+        store.update(lambda d: d["health"].__setitem__("count", d["health"].get("count", 0) + 1), durable=False)
+        assert key in store.data["models"]  # this process always sees its own pending change
+        if i % 3 == 0:
+            store.update(lambda d: d["providers"].__setitem__("count", d["providers"].get("count", 0) + 1))
+
+
+def test_two_processes_with_write_behind_lose_no_update_and_apply_none_twice(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.json")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_hammer_mixed, args=(path, w, 300)) for w in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    data = json.loads(Path(path).read_text())
+    assert len(data["models"]) == 600
+    assert data["health"]["count"] == 600
+    assert data["providers"]["count"] == 200
 
 
 WRITER = """

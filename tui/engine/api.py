@@ -170,8 +170,10 @@ class ModelFallback:
             self.store.update(lambda data: data["health"].update(rows), durable=False)
 
     async def aclose(self) -> None:
+        """Close the HTTP clients and write the state changes still pending (write-behind)."""
         for client in self.clients.values():
             await client.aclose()
+        self.store.flush()
 
     async def __aenter__(self) -> "ModelFallback":
         return self

@@ -9,7 +9,11 @@ Several processes (a running TUI, `modelfallback disable` in another terminal, s
 - a corrupt or unknown-version file is moved aside with a warning instead of crashing or being
   silently overwritten;
 - a path that cannot hold the file (a directory, below a regular file, unreadable or unwritable) is
-  a setup problem, raised as `StateFileError` with one clear message; it is never moved aside.
+  a setup problem, raised as `StateFileError` with one clear message; it is never moved aside;
+- automatic changes (cooldowns from failures, their clearing, health rows) may be written behind:
+  this process sees them at once, a writer thread persists them a moment later, so a failover
+  never waits for the disk. Manual changes are written before `update` returns, after any
+  pending automatic ones, and `flush()` (called by `ModelFallback.aclose`) writes what is pending.
 """
 
 from __future__ import annotations
@@ -22,13 +26,18 @@ import logging
 import os
 import stat
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator
 
 log = logging.getLogger("modelfallback.state")
 
 VERSION = 1
+# How long automatic changes wait to be written, so that a burst of them costs one write. Other
+# processes see them this much later; this process sees them at once.
+WRITE_BEHIND_DELAY_S = 0.05
 
 
 class StateFileError(OSError):
@@ -36,6 +45,20 @@ class StateFileError(OSError):
 
     An OSError, so callers that already handle a failed write (the TUI's disable / enable) keep working.
     """
+
+
+_WRITER: ThreadPoolExecutor | None = None
+_WRITER_LOCK = threading.Lock()
+
+
+def _writer() -> ThreadPoolExecutor:
+    """One writer thread per process for every store's write-behind; the interpreter joins it at
+    exit, so pending writes are finished before the process ends normally."""
+    global _WRITER
+    with _WRITER_LOCK:
+        if _WRITER is None:
+            _WRITER = ThreadPoolExecutor(1, thread_name_prefix="modelfallback-state")
+        return _WRITER
 
 
 def empty_state() -> dict:
@@ -50,6 +73,14 @@ class StateStore:
         self.warnings: list[str] = []
         self._data = empty_state()
         self._signature: tuple | None = None
+        # Write-behind. `_pending`: mutations applied in memory and not yet on disk, in order.
+        # `_mutex` (held briefly, never across file I/O) guards `_pending`, `_data`, `_signature`
+        # and `_flushing`; `_io` lets one thread of this process at a time read-modify-write the file.
+        self._pending: list[Callable[[dict], object]] = []
+        self._flushing = False  # the writer is writing `_pending[:n]`: the file may already hold them
+        self._flushes = 0  # finished write-behind flushes: a read that raced one is discarded
+        self._mutex = threading.Lock()
+        self._io = threading.Lock()
         if self.path is not None:
             self._reload_if_changed(force=True)
 
@@ -72,21 +103,84 @@ class StateStore:
     def update(self, mutate: Callable[[dict], object], *, durable: bool = True) -> object:
         """Apply `mutate` to the latest document and persist it, atomically, under the lock.
 
-        `durable=False` skips the fsync. The write is still atomic (temp file, then rename), so a
-        crash of any process leaves the old or the new document; only an OS crash or power cut
-        can lose the change. For automatic cooldowns and health rows, which are transient, that
-        saves a disk flush (0.3-2 ms here) on every failover; manual changes stay durable.
+        `durable=False` is for automatic, transient changes (cooldowns, health rows): the change
+        is visible in this process at once and written behind by a writer thread, without an
+        fsync, so a failover never waits for the disk. The write is still atomic (temp file, then
+        rename); a process killed in that moment loses only a transient cooldown. `mutate` must
+        depend only on the document and what it captured: it runs again on the file's latest
+        document when written.
         """
         if self.path is None:
             return mutate(self._data)
-        with self._locked():
+        if not durable:
+            return self._update_behind(mutate)
+        with self._io, self._locked():
+            self._flush_pending()  # earlier automatic changes reach the file first
             self._reload_if_changed(force=True)
             data = copy.deepcopy(self._data)
             result = mutate(data)
             if data != self._data:
-                self._write(data, durable)
-                self._data = data
+                signature = self._write(data, True)
+                with self._mutex:
+                    self._data, self._signature = data, signature
             return result
+
+    def flush(self) -> None:
+        """Write the changes still pending from write-behind updates (no-op when there are none)."""
+        if self.path is None or not self._pending:
+            return
+        with self._io, self._locked():
+            self._flush_pending()
+
+    def _update_behind(self, mutate: Callable[[dict], object]) -> object:
+        self._reload_if_changed()
+        with self._mutex:
+            data = copy.deepcopy(self._data)
+            result = mutate(data)
+            if data == self._data:
+                return result
+            self._data = data
+            self._pending.append(mutate)
+            first = len(self._pending) == 1
+        if first:  # nothing was waiting: schedule a write (a later one writes everything pending)
+            _writer().submit(self._write_behind)
+        return result
+
+    def _write_behind(self) -> None:
+        time.sleep(WRITE_BEHIND_DELAY_S)  # gather a burst of changes (a failover storm) into one write
+        try:
+            while self._pending:  # changes made while a write was landing were not scheduled apart
+                self.flush()
+        except Exception as exc:  # noqa: BLE001 - a thread has nobody to raise to: keep it visible
+            message = f"could not write state file {self.path}: {exc}"
+            log.warning(message)
+            self.warnings.append(message)
+
+    def _flush_pending(self) -> None:
+        """Lay the pending mutations over the file's latest document and write it (`_io` and the
+        file lock held). Meanwhile this thread's readers keep the in-memory document, which
+        already has them; a failed write keeps them pending."""
+        with self._mutex:
+            batch = list(self._pending)
+            if not batch:
+                return
+            self._flushing = True
+        written = False
+        try:
+            signature = self._file_signature()
+            data = self._read(signature)
+            for mutate in batch:
+                mutate(data)
+            signature = self._write(data, False)
+            written = True
+        finally:
+            with self._mutex:
+                self._flushing = False
+                if written:
+                    self._flushes += 1
+                    del self._pending[:len(batch)]
+                    self._signature = signature
+                    self._data = self._with_pending(data)
 
     # -- internals -----------------------------------------------------------------------------
     def _file_signature(self) -> tuple | None:
@@ -112,31 +206,46 @@ class StateStore:
             return False
         signature = self._file_signature()
         if not force and signature == self._signature:
-            return False
-        self._signature = signature
+            return False  # the common case: one stat, no lock
+        flushes = self._flushes
+        if self._flushing and not force:
+            return False  # our own write is landing; the writer adopts the file when done
+        data = self._read(signature)
+        with self._mutex:
+            if not force and (self._flushing or self._flushes != flushes):
+                return False  # the file may hold pending changes already: keep the writer's view
+            self._signature = signature
+            self._data = self._with_pending(data)
+        return True
+
+    def _read(self, signature: tuple | None) -> dict:
+        """The document in the file (empty when there is none; a corrupt file is moved aside)."""
+        assert self.path is not None
         if signature is None:
-            self._data = empty_state()
-            return True
+            return empty_state()
         try:
-            text = self.path.read_text(encoding="utf-8")
-            data = json.loads(text)
+            data = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("version") != VERSION:
                 raise ValueError(f"unsupported state version {data.get('version') if isinstance(data, dict) else '?'}")
             for key in ("models", "providers", "health"):
                 if not isinstance(data.setdefault(key, {}), dict):
                     raise ValueError(f"'{key}' is not an object")
         except FileNotFoundError:  # removed between the stat and the read
-            self._data, self._signature = empty_state(), None
-            return True
+            return empty_state()
         except OSError as exc:  # unreadable, not corrupt: never moved aside
             raise self._unusable("cannot be read", exc) from None
         except (UnicodeDecodeError, ValueError) as exc:
             self._move_aside(exc)
-            self._data = empty_state()
-            self._signature = self._file_signature()
-            return True
-        self._data = data
-        return True
+            return empty_state()
+        return data
+
+    def _with_pending(self, data: dict) -> dict:
+        """`data` with the mutations not yet written laid over it (this process's view)."""
+        if self._pending:
+            data = copy.deepcopy(data)
+            for mutate in self._pending:
+                mutate(data)
+        return data
 
     def _move_aside(self, exc: Exception) -> None:
         assert self.path is not None
@@ -149,7 +258,8 @@ class StateStore:
         log.warning(message)
         self.warnings.append(message)
 
-    def _write(self, data: dict, durable: bool = True) -> None:
+    def _write(self, data: dict, durable: bool = True) -> tuple | None:
+        """Write `data` atomically; returns the file's new signature."""
         assert self.path is not None
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
@@ -168,7 +278,7 @@ class StateStore:
             if isinstance(exc, OSError):
                 raise self._unusable("cannot be written", exc) from None
             raise
-        self._signature = self._file_signature()
+        return self._file_signature()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
