@@ -16,6 +16,7 @@ from typing import Sequence
 from tui.engine.config import ConfigError
 from tui.engine.durations import parse_duration
 from tui.engine.state_store import StateFileError
+from tui.engine.text import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -99,10 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(cli_commands, f"cmd_{args.command}")
         return asyncio.run(handler(args)) if asyncio.iscoroutinefunction(handler) else handler(args)
     except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except (UsageError, StateFileError) as exc:
-        print(f"modelfallback: {exc}", file=sys.stderr)
+        print(f"modelfallback: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -169,6 +169,7 @@ def test_manual_disable_and_enable(loopback) -> None:
     (["disable", "modl-a"], "unknown model 'modl-a'; did you mean 'model-a'?"),
     (["disable", "model-a", "--for", "5 parsecs"], "--for: expected a duration"),
     (["chat", "-g", "nope", "hi"], "unknown group 'nope'"),
+    (["disable", "evil\x1b]0;pwned\x07\x1b[2J\rforged"], "unknown model 'evil\\x1b]0;pwned\\x07\\x1b[2J\\x0dforged'"),
 ])
 def test_usage_errors_exit_2_with_one_line(loopback, args, message) -> None:
     lb = loopback({})
@@ -176,6 +177,7 @@ def test_usage_errors_exit_2_with_one_line(loopback, args, message) -> None:
     assert out.returncode == 2
     assert message in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+    assert not any(ch in out.stderr for ch in "\x1b\x07\r")  # never a raw control sequence
 
 
 def test_config_error_exits_2_naming_file_line_and_key(tmp_path: Path) -> None:

@@ -409,3 +409,10 @@ def test_any_status_and_json_gives_a_failure(status: int, body: object, headers:
 @given(st.integers(min_value=-5, max_value=1000), st.binary(max_size=200), _headers)
 def test_any_bytes_give_a_failure(status: int, body: bytes, headers: dict) -> None:
     assert isinstance(classify_response(status, headers, body, NOW).kind, K)
+
+
+def test_control_sequences_in_a_provider_message_are_shown_escaped() -> None:
+    body = {"error": {"message": "overloaded\x1b[2J\x1b]0;title\x07 now\x9b31m", "code": 503}}
+    f = classify_response(503, {}, json.dumps(body), NOW)
+    assert f.detail == "overloaded\\x1b[2J\\x1b]0;title\\x07 now\\x9b31m"
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in f.summary())

@@ -19,6 +19,7 @@ from typing import Any
 from tui.engine.failures import Failure, FailureKind
 from tui.engine.retry_after import lower_headers, number, parse_retry_after, retry_info
 from tui.engine.secrets import redact_known
+from tui.engine.text import printable
 
 __all__ = ["MAX_DETAIL", "classify_error_object", "classify_exception", "classify_response", "parse_retry_after",
            "short_detail"]
@@ -72,8 +73,8 @@ _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 # -- small safe helpers --------------------------------------------------------------------
 
 def short_detail(text: str, limit: int = MAX_DETAIL) -> str:
-    """Whitespace collapsed, secrets scrubbed, then cut to `limit` characters."""
-    text = redact_known(" ".join(str(text).split()))
+    """Whitespace collapsed, secrets scrubbed, control characters shown as escapes, then cut to `limit`."""
+    text = printable(redact_known(" ".join(str(text).split())))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
