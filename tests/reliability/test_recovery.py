@@ -4,7 +4,7 @@ The breaker must open (the fallback serves, the primary is not hammered), the pr
 again when its cooldown ends (half-open) and used again as soon as it answers. Two runs:
 
 - real time, a few seconds, small cooldowns (0.2 s doubling to 0.8 s): measures how soon after the
-  recovery the primary answers again (printed; the number goes in RESULTS.md);
+  recovery the primary answers again (printed; the number goes in the README);
 - a FakeClock run: exact, no sleeping: the primary gets no request while its cooldown runs and the
   first request after the cooldown ends goes to it; a background trial closes the breaker too.
 """
