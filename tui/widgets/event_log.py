@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len
 from textual.widgets import Log
 
 MARKS = {"information": "·", "warning": "▲", "error": "✕"}
@@ -25,3 +26,14 @@ class EventLog(Log):
         self.lines_written.append(line)
         del self.lines_written[:-MAX_LINES]
         self.write_line(line)
+
+    def _update_size(self, updates: int, lines: list[str]) -> None:
+        """Measure new lines here instead of in Textual's thread worker.
+
+        `Log` measures line widths in a thread that reaches `self.app`; when the app exits just
+        after a line was written (a quick quit after start-up) the thread finds no app and the
+        exit ends in NoActiveAppError. Our lines are short, one at a time: measuring them inline
+        costs microseconds.
+        """
+        if lines:
+            self._update_maximum_width(updates, max(cell_len(self._process_line(line)) for line in lines))
