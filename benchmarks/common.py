@@ -115,8 +115,8 @@ def machine() -> str:
 # -- the loopback fault server, in its own process -----------------------------------------------
 
 class LoopbackServer:
-    """`tests/faultserver.py` run standalone in a subprocess (its CPU is not the client's), through
-    `benchmarks/loopback_server.py`, which also logs when each stream was fully sent.
+    """`tests/faultserver.py` run standalone in a subprocess (its CPU is not the client's), with a
+    large listen backlog and a log of when each stream was fully sent.
 
         with LoopbackServer({"scripts": {...}, "default": {...}}) as server:
             server.base_url  # http://127.0.0.1:PORT/v1
@@ -135,17 +135,15 @@ class LoopbackServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         script_path = Path(self._dir.name) / "script.json"
         script_path.write_text(json.dumps(self.script), encoding="utf-8")
-        cmd = [sys.executable, str(REPO / "benchmarks" / "loopback_server.py"), "--port", "0", "--script",
-               str(script_path)]
+        cmd = [sys.executable, str(TESTS / "faultserver.py"), "--port", "0", "--script", str(script_path),
+               "--backlog", "1024", "--stream-log", str(self.stream_log)]
         if self.record:
             cmd += ["--record", str(self.record_path)]
         self._log = open(Path(self._dir.name) / "server.log", "w", encoding="utf-8")  # noqa: SIM115
-        env = {**os.environ, "BENCH_STREAM_LOG": str(self.stream_log)}
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=str(TESTS),
-                                     env=env)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=str(TESTS))
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line.strip().isdigit():
@@ -203,7 +201,7 @@ def open_engine(folder: Path, base_url: str, groups: dict[str, list[str]], *, po
                 health: str = "", state: bool = True, **kwargs):
     """A ModelFallback as the CLI opens it: groups.yaml through the loader, a state file on disk."""
     from tui.engine.api import ModelFallback
-    from tui.engine.config_loader import load_config
+    from tui.engine.config.loader import load_config
 
     config = load_config(write_groups_yaml(folder, base_url, groups, policy=policy, health=health))
     return ModelFallback(config, state_path=(folder / "state.json") if state else None,

@@ -78,7 +78,7 @@ def our_app(folder: Path, base_url: str, groups: dict[str, list[str]], *, health
     """modelfallback's app the way the CLI builds it: groups.yaml through the loader, a state file."""
     from tui.app import ModelFallbackApp
     from tui.engine.api import ModelFallback
-    from tui.engine.config_loader import load_config
+    from tui.engine.config.loader import load_config
 
     class BenchApp(ModelFallbackApp):
         def on_ready(self) -> None:
@@ -216,7 +216,7 @@ async def mode_stream(folder: Path, base_url: str) -> dict:
         typing.join()
         while len(handled) < len(pressed):
             await asyncio.sleep(0.005)
-        key_lat = [h - p for p, h in zip(pressed, handled)]
+        key_lat = [h - p for p, h in zip(pressed, handled, strict=False)]
         text = "".join(answer_md.source.split())
         complete = text.endswith("ENDOFANSWER")
         svg = app.export_screenshot()

@@ -9,7 +9,7 @@ It records every request (method, path, headers, JSON body) and counts open conn
 tests can assert what was sent and that nothing leaked. Stdlib only: it also runs standalone,
 for subprocess tests (the CLI):
 
-    python tests/faultserver.py --port 0 --script FILE.json [--record FILE.jsonl]
+    python tests/faultserver.py --port 0 --script FILE.json [--record FILE.jsonl] [--stream-log FILE.jsonl]
 
 prints the port on the first line of stdout and serves until SIGTERM/SIGINT. The script file is
 `{"scripts": {"model-a": [{"type": "json", "status": 503}, {"type": "stream", "tokens": 3}]},
@@ -110,11 +110,16 @@ def _head(status: int, headers: dict[str, str]) -> bytes:
 class FaultServer:
     """Start with `await server.start()` (or `async with`); runs inside the current event loop."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 100) -> None:
         self.host, self.port = host, port
+        # asyncio's default listen backlog is 100; a sweep of 200 models connects at once, and a
+        # dropped SYN costs the client a 1 s retransmit, so the benchmarks ask for more.
+        self.backlog = backlog
         self.default: Behaviour = error_json(404, "fault server: nothing scripted for this request")
         self.requests: list[RecordedRequest] = []
         self.on_request: Callable[[RecordedRequest], None] | None = None
+        # Called with the model after a streamed answer's last byte was written (or the stream ended).
+        self.on_stream_sent: Callable[[str | None], None] | None = None
         self.open_connections = 0
         self.connections_total = 0
         self._scripts: dict[str, list[Behaviour]] = {}
@@ -144,7 +149,7 @@ class FaultServer:
 
     async def start(self) -> FaultServer:
         self._changed = asyncio.Condition()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=self.backlog)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -246,7 +251,14 @@ class FaultServer:
                                         **behaviour.headers}))
             await conn.until_client_closes()
             return False
-        return await self._watched(conn, _StreamPlayer(conn, behaviour, record).play())
+        return await self._watched(conn, self._stream(conn, behaviour, record))
+
+    async def _stream(self, conn: _Conn, spec: Stream, record: RecordedRequest) -> bool:
+        try:
+            return await _StreamPlayer(conn, spec, record).play()
+        finally:
+            if self.on_stream_sent is not None:
+                self.on_stream_sent(record.model)
 
     @staticmethod
     async def _watched(conn: _Conn, play: Any) -> bool:
@@ -372,7 +384,7 @@ def load_script(path: str, server: FaultServer) -> None:
 
 
 async def _main(args: argparse.Namespace) -> None:
-    server = FaultServer(args.host, args.port)
+    server = FaultServer(args.host, args.port, backlog=args.backlog)
     if args.script:
         load_script(args.script, server)
     if args.record:
@@ -385,6 +397,15 @@ async def _main(args: argparse.Namespace) -> None:
             record_file.flush()
 
         server.on_request = record
+    if args.stream_log:
+        stream_log = open(args.stream_log, "a", encoding="utf-8")  # noqa: SIM115 - open for the server's life
+
+        def sent(model: str | None) -> None:
+            # perf_counter is CLOCK_MONOTONIC on Linux: comparable with the client process's own
+            stream_log.write(json.dumps({"model": model, "sent": time.perf_counter()}) + "\n")
+            stream_log.flush()
+
+        server.on_stream_sent = sent
     await server.start()
     print(server.port, flush=True)
     stop = asyncio.Event()
@@ -401,4 +422,6 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--script", help="JSON script file")
     parser.add_argument("--record", help="append each request as a JSON line to this file")
+    parser.add_argument("--stream-log", help="append {model, sent} when a streamed answer's last byte is sent")
+    parser.add_argument("--backlog", type=int, default=100, help="the listen backlog")
     asyncio.run(_main(parser.parse_args()))

@@ -1,4 +1,4 @@
-"""The Textual app: a thin shell around the main screen (DESIGN §1).
+"""The Textual app: a thin shell around the main screen (docs/architecture.md §1).
 
 `make_app(engine, ...)` builds it; the CLI calls it with the engine it opened. The app registers
 the themes, restores the remembered one, runs the single 1 Hz ticker, adds the palette commands
@@ -8,24 +8,23 @@ and closes the engine's HTTP clients on exit. Everything else lives in the scree
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from textual.app import App
 from textual.binding import Binding
 
+from tui.engine.config.paths import builtin_themes_dir, user_config_dir
 from tui.screens.main import MainScreen
 from tui.themes import (
     DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
 )
 
+if TYPE_CHECKING:
+    from tui.engine.api import ModelFallback
+
 STYLES = Path(__file__).parent / "styles"
 TICK_SECONDS = 1.0
-
-
-def user_config_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("modelfallback"))
 
 
 class ModelFallbackApp(App):
@@ -35,7 +34,7 @@ class ModelFallbackApp(App):
     TITLE = "modelfallback"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
 
-    def __init__(self, engine, *, theme: str | None = None, config_dir: Path | None = None,
+    def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
                  export_dir: Path | None = None) -> None:
         super().__init__()
@@ -49,8 +48,6 @@ class ModelFallbackApp(App):
 
     # -- themes ----------------------------------------------------------------------------------
     def _apply_themes(self, requested: str | None) -> None:
-        from tui.engine.resources import builtin_themes_dir
-
         result = load_themes([builtin_themes_dir(), self.config_dir / "themes"])
         for theme in result.loaded:
             self.register_theme(theme)
@@ -119,6 +116,7 @@ class ModelFallbackApp(App):
         yield from app_commands(self.main)
 
 
-def make_app(engine, theme: str | None = None, config_dir: Path | None = None, **options) -> ModelFallbackApp:
+def make_app(engine: ModelFallback, theme: str | None = None, config_dir: Path | None = None,
+             **options) -> ModelFallbackApp:
     """Build the app for an open engine; `options` are the keyword arguments of ModelFallbackApp."""
     return ModelFallbackApp(engine, theme=theme, config_dir=config_dir, **options)

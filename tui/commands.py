@@ -7,12 +7,16 @@ enable, check) and one per group appear as the user types, e.g. "disable gpt".
 from __future__ import annotations
 
 from functools import partial
-from typing import Iterable
+from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from textual.app import SystemCommand
 
+if TYPE_CHECKING:
+    from tui.screens.main import MainScreen
 
-def app_commands(main) -> Iterable[SystemCommand]:
+
+def app_commands(main: MainScreen) -> Iterable[SystemCommand]:
     """The modelfallback commands for the main screen `main`."""
     selected = main.selected_model()
     on = f" ({selected})" if selected else ""

@@ -22,7 +22,8 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterable
 
 import yaml
 from textual.color import Color, ColorParseError

@@ -207,7 +207,8 @@ def test_global_options_after_the_subcommand(loopback) -> None:
 
 
 def test_demo_chat_needs_no_key_and_shows_a_failover(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY",) and not k.startswith("MODELFALLBACK")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENROUTER_API_KEY",) and not k.startswith("MODELFALLBACK")}
     out = subprocess.run([sys.executable, "-m", "tui", "--demo", "--state", str(tmp_path / "s.json"), "chat",
                           "--json", "-g", "coding", "hello"], capture_output=True, text=True, env=env, timeout=60,
                          cwd=tmp_path)

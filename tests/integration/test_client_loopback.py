@@ -16,7 +16,7 @@ import pytest
 from faultserver import (Close, FaultServer, Hang, HeadersThenSilence, Json, Redirect, Reset, Stream, completion,
                          error_json)
 
-from tui.engine.client import Delta, Done, ProviderClient
+from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.config import Policy, ProviderConfig
 from tui.engine.events import ChatMessage, ChatRequest, Usage
 from tui.engine.failures import FailureKind as K

@@ -27,7 +27,7 @@ from faultserver import FaultServer, RecordedRequest
 from faultbehaviours import Behaviour, Json, behaviour_to_json
 
 from tui.engine.api import ModelFallback
-from tui.engine.config_loader import load_config
+from tui.engine.config.loader import load_config
 from tui.engine.events import (Answered, Attempt, AttemptFailed, ChainEvent, ChainFailed, Restarted, Token,
                                Waiting)
 

@@ -274,7 +274,7 @@ async def test_fault_cell(fault: Fault, stream: bool, position: str, loop_server
         state_file = tmp_path / "state.json"
         state_text = state_file.read_text() if state_file.exists() else ""
         assert_no_canary(run.events, again.events, state_text, [s.to_json() for s in engine.statuses()],
-                         [s for s in engine.statuses()])
+                         list(engine.statuses()))
     finally:
         await engine.aclose()
     assert await loop_server.wait_connections(0, timeout=2.0), "a connection was left open"

@@ -28,14 +28,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tui.cli
-from tui.engine.classify import classify_exception
-from tui.engine.client import Delta, Done, ProviderClient
+import tui.cli.common
+import tui.cli.interactive
+from tui.engine.provider.classify import classify_exception
+from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.config import ConfigError, Policy, ProviderConfig
-from tui.engine.config_loader import load_config
+from tui.engine.config.loader import load_config
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import FailureKind, ProviderError
-from tui.engine.sse import SSEComment, SSEEvent
-from tui.engine.stream_state import StreamState
+from tui.engine.provider.sse import SSEComment, SSEEvent
+from tui.engine.provider.stream_state import StreamState
 
 from reliability_kit import CANARY
 
@@ -323,7 +325,7 @@ def test_random_cli_arguments_exit_0_1_or_2_without_a_traceback(argv_world, monk
     monkeypatch.setenv("MODELFALLBACK_CONFIG", argv_world["CONFIG"])
     # An option can swallow the command word (`--config chat`), leaving the TUI to start: stand in for it
     # with its setup (config, state) and no screen.
-    monkeypatch.setattr(tui.cli, "run_tui", lambda args: (tui.cli.open_engine(args), 0)[1])
+    monkeypatch.setattr(tui.cli.interactive, "run", lambda args: (tui.cli.common.open_engine(args), 0)[1])
     options = [*(["--config", config] if config else []), *(["--state", state] if state else [])]
     words = [argv_world.get(w, w) for w in [*options, *words]]
     argv = [command, *words] if command_first else [*words[:2], command, *words[2:]]

@@ -20,7 +20,7 @@ from faultserver import RecordedRequest, Stream, error_json
 from reliability_kit import CANARY, RoutedFaultServer, assert_no_canary, drive
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
-from tui.engine.config_loader import load_config
+from tui.engine.config.loader import load_config
 from tui.engine.events import Answered
 
 YAML = """\
@@ -172,7 +172,7 @@ async def test_primary_down_for_a_minute_with_the_default_policy(loop_server, tm
             before = len(loop_server.requests_for("primary"))
             run = await drive(engine, "g")
             assert isinstance(run.final, Answered)
-            if len(loop_server.requests_for("primary")) > before and 5 <= t:
+            if len(loop_server.requests_for("primary")) > before and t >= 5:
                 tried_at.append(t)
             if t >= 65 and run.final.model == "primary" and used_again is None:
                 used_again = t

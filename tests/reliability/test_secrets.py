@@ -81,7 +81,7 @@ async def test_a_redirect_to_another_host_is_not_followed(tmp_path: Path, status
             listing = engine.clients["loop"].list_models(1.0)
             with pytest.raises(Exception) as info:
                 await listing
-            assert getattr(info.value, "failure").kind.value == "protocol"
+            assert info.value.failure.kind.value == "protocol"
         finally:
             await engine.aclose()
         assert elsewhere.requests == []  # neither the request nor the key ever reached the other host

@@ -34,8 +34,8 @@ from faultserver import (Close, Hang, HeadersThenSilence, Json, RecordedRequest,
 from reliability_kit import CANARY, RoutedFaultServer, assert_no_canary
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
-from tui.engine.client import FINISH_GRACE
-from tui.engine.config_loader import load_config
+from tui.engine.provider.client import FINISH_GRACE
+from tui.engine.config.loader import load_config
 from tui.engine.events import Answered, AttemptFailed, ChainFailed, Restarted
 
 TTFT = STALL = 0.2
@@ -131,7 +131,8 @@ class SoakReport:
         el = sorted(self.elapsed[:self.requests])
         p = lambda q: el[min(len(el) - 1, int(q * len(el)))]  # noqa: E731
         mem = "; ".join(f"{n}: {objs} objects, RSS {rss / 2**20:.1f} MiB"
-                        + (f", traced {traced / 1024:.0f} KiB" if traced else "") for n, objs, rss, traced in self.memory)
+                        + (f", traced {traced / 1024:.0f} KiB" if traced else "")
+                        for n, objs, rss, traced in self.memory)
         return (f"\nsoak: {self.requests} requests in {seconds:.1f}s; outcomes {dict(self.outcomes)}; "
                 f"failed attempts by kind {dict(sorted(self.failures.items()))}; restarts {self.restarts}; "
                 f"operator enables {self.enables}\n"

@@ -20,21 +20,17 @@ import pytest
 
 import tui.cli
 
-from tui.engine.state_store import VERSION, StateStore
+from tui.engine.state.file_store import VERSION, StateStore
 
 MODELS = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)] + ["shared"]
-CONFIG = """\
-providers:
-  p: {base_url: "http://127.0.0.1:9/v1", api_key_env: MF_STATE_KEY}
-groups:
-  g: [%s]
-""" % ", ".join(MODELS)
+CONFIG = ('providers:\n  p: {base_url: "http://127.0.0.1:9/v1", api_key_env: MF_STATE_KEY}\n'
+          f"groups:\n  g: [{', '.join(MODELS)}]\n")
 
 HAMMER = r"""
 import sys
 from pathlib import Path
 from tui.engine.api import ModelFallback
-from tui.engine.config_loader import load_config
+from tui.engine.config.loader import load_config
 from tui.engine.failures import Failure, FailureKind
 
 config, state, who, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])

@@ -20,8 +20,8 @@ from reliability_kit import (CANARY, GOOD_TEXT, GOOD_TOKENS, chat_done, isolate_
                              tui_app, wait_for)
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
-from tui.engine.config_loader import load_config
-from tui.engine.simulator import Healthy, SimulatorTransport, Unavailable
+from tui.engine.config.loader import load_config
+from tui.engine.sim import Healthy, SimulatorTransport, Unavailable
 from tui.widgets.answer import AnswerView
 
 SIZE = (140, 45)

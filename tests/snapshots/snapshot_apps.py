@@ -8,9 +8,9 @@ from pathlib import Path
 from tui.app import make_app
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
-from tui.engine.config_loader import load_config
-from tui.engine.resources import default_config_path
-from tui.engine.simulator import CutMidStream, Healthy, SimulatorTransport, Unavailable
+from tui.engine.config.loader import load_config
+from tui.engine.config.paths import default_config_path
+from tui.engine.sim import CutMidStream, Healthy, SimulatorTransport, Unavailable
 
 QUICK = Healthy(ttft=0.01, tokens_per_s=3000, answer_tokens=40)
 

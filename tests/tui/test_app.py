@@ -5,9 +5,9 @@ from __future__ import annotations
 from tui.app import make_app
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
-from tui.engine.config_loader import load_config
-from tui.engine.resources import default_config_path
-from tui.engine.simulator import HttpError, SimulatorTransport
+from tui.engine.config.loader import load_config
+from tui.engine.config.paths import default_config_path
+from tui.engine.sim import HttpError, SimulatorTransport
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.models_table import ModelsTable

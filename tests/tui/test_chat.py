@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown
 
-from tui.engine.simulator import (
+from tui.engine.sim import (
     ContentPolicy, CutMidStream, Healthy, RateLimited, Sequence, Unavailable,
 )
 from tui.widgets.answer import AnswerView
@@ -227,7 +227,7 @@ async def test_old_turns_leave_the_screen_but_stay_in_history_and_export(tmp_pat
         chat = app.main.chat
         for n in range(turns):
             await send(pilot, f"question number {n}")
-            await wait_until(pilot, lambda: len(chat.history) == 2 * (n + 1) and not chat.busy)
+            await wait_until(pilot, lambda n=n: len(chat.history) == 2 * (n + 1) and not chat.busy)
         shown = [str(w.content) for w in chat.transcript.query(".user")]
         assert shown == [f"question number {n}" for n in range(3, turns)]
         assert len(chat.query(AnswerView)) == MAX_SHOWN_TURNS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.engine.simulator import Sequence, Unavailable
+from tui.engine.sim import Sequence, Unavailable
 from tui.screens.disable_dialog import DisableDialog
 
 from tui_helpers import FAST, app_for, cell, log_lines, sim_engine, wait_until

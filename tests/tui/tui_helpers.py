@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from tui.app import make_app
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
-from tui.engine.config_loader import load_config
-from tui.engine.simulator import Healthy, SimulatorTransport
+from tui.engine.config.loader import load_config
+from tui.engine.sim import Healthy, SimulatorTransport
 
 SECRET = "sk-test-0123456789abcdefghijklmnop"  # a key-shaped value that must never be shown
 FAST = Healthy(ttft=0.01, tokens_per_s=2000, answer_tokens=24)

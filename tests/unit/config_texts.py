@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tui.engine.config import ConfigError
-from tui.engine.config_loader import (
+from tui.engine.config.loader import (
     load_config_text,
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tui.engine.clock import FakeClock
-from tui.engine.simulator import (
+from tui.engine.sim import (
     Behaviour,
     SimulatorTransport,
 )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tui.engine.availability import Availability
+from tui.engine.state.availability import Availability
 from tui.engine.clock import FakeClock
 from tui.engine.config import Config, ModelConfig, Policy, ProviderConfig
 from tui.engine.failures import Failure, FailureKind
-from tui.engine.state_store import StateStore
+from tui.engine.state.file_store import StateStore
 
 POLICY = Policy(cooldown_base=10, cooldown_factor=2, cooldown_max=60)
 

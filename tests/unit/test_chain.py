@@ -7,16 +7,16 @@ from collections import defaultdict
 
 import pytest
 
-from tui.engine.availability import Availability
-from tui.engine.chain import FallbackChain
-from tui.engine.client import Delta, Done
+from tui.engine.state.availability import Availability
+from tui.engine.policy.chain import FallbackChain
+from tui.engine.provider.client import Delta, Done
 from tui.engine.clock import FakeClock
 from tui.engine.config import Config, ModelConfig, Policy, ProviderConfig
-from tui.engine.events import (Answered, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage,
+from tui.engine.events import (Answered, AttemptSkipped, ChainFailed, ChatMessage,
                                ChatRequest, Restarted, Token, Usage, Waiting)
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.health_record import HealthBook
-from tui.engine.state_store import StateStore
+from tui.engine.state.health_record import HealthBook
+from tui.engine.state.file_store import StateStore
 
 POLICY = Policy(cooldown_base=10, cooldown_factor=2, cooldown_max=300, retry_after_wait=5)
 

@@ -1,18 +1,18 @@
-"""Failure classification, one or more cases per row of DESIGN §4, with real provider shapes."""
+"""Failure classification, one or more cases per row of docs/architecture.md §4, with real provider shapes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from email.utils import format_datetime
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.engine.classify import classify_error_object, classify_exception, classify_response, parse_retry_after
+from tui.engine.provider.classify import classify_error_object, classify_exception, classify_response, parse_retry_after
 from tui.engine.failures import FailureKind as K
 from tui.engine.secrets import redact, redact_known, register_secret
 
@@ -85,8 +85,8 @@ def test_openrouter_402_insufficient_credits() -> None:
 
 
 def test_openrouter_402_in_flight_budget_with_retry_after_is_a_timed_quota() -> None:
-    f = classify_response(402, {"Retry-After": "30"}, err("budget", code=402,
-                                                          metadata={"limit_source": "openrouter_in_flight_budget"}), NOW)
+    body = err("budget", code=402, metadata={"limit_source": "openrouter_in_flight_budget"})
+    f = classify_response(402, {"Retry-After": "30"}, body, NOW)
     assert (f.kind, f.retry_after_s) == (K.QUOTA, 30.0)
 
 
@@ -97,7 +97,7 @@ def test_anthropic_enforced_spend_limit() -> None:
 
 
 def test_quota_with_http_date_sets_reset_at() -> None:
-    when = datetime.fromtimestamp(NOW + 3600, tz=timezone.utc)
+    when = datetime.fromtimestamp(NOW + 3600, tz=UTC)
     f = classify_response(429, {"Retry-After": format_datetime(when, usegmt=True)},
                           err("quota", type="insufficient_quota"), NOW)
     assert f.kind is K.QUOTA and f.reset_at == pytest.approx(NOW + 3600)
@@ -340,10 +340,10 @@ def test_parse_retry_after(headers: dict, expected: float | None) -> None:
 
 
 def test_parse_retry_after_http_date_and_httpx_headers() -> None:
-    when = datetime.fromtimestamp(NOW + 90, tz=timezone.utc)
+    when = datetime.fromtimestamp(NOW + 90, tz=UTC)
     assert parse_retry_after(httpx.Headers({"Retry-After": format_datetime(when, usegmt=True)}), NOW) == \
         pytest.approx(90.0)
-    past = datetime.fromtimestamp(NOW - 90, tz=timezone.utc)
+    past = datetime.fromtimestamp(NOW - 90, tz=UTC)
     assert parse_retry_after({"Retry-After": format_datetime(past, usegmt=True)}, NOW) == 0.0
 
 

@@ -1,4 +1,4 @@
-"""groups.yaml loading (DESIGN §3) and config/state file lookup (DESIGN §2).
+"""groups.yaml loading (docs/architecture.md §3) and config/state file lookup (docs/architecture.md §2).
 
 Error tests assert the whole one-line message, `file:line: key.path: what was expected`,
 because that line is what the user sees on stderr before exit 2.
@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from config_texts import ONE_PROVIDER, REPO_GROUPS, TWO_PROVIDERS, error_of, with_groups
 
-from tui.engine import config_loader
+from tui.engine.config import loader as config_loader
 from tui.engine.config import Config, ConfigError, HealthSettings, Policy
-from tui.engine.config_loader import (
+from tui.engine.config.loader import (
     load_config,
     load_config_text,
 )
-from tui.engine.resources import default_config_path
+from tui.engine.config.paths import default_config_path
 
 # ------------------------------------------------------------------ the repository's groups.yaml
 

@@ -14,14 +14,10 @@ from config_texts import ONE_PROVIDER, TWO_PROVIDERS, error_of, with_groups
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.engine import config_loader
+from tui.engine.config import paths as config_paths
 from tui.engine.config import ConfigError
-from tui.engine.config_loader import (
-    find_config_path,
-    find_state_path,
-    load_config,
-    load_config_text,
-)
+from tui.engine.config.loader import load_config, load_config_text
+from tui.engine.config.paths import find_config_path, find_state_path
 
 # ------------------------------------------------------------------ structure and keys
 
@@ -296,9 +292,9 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         path.mkdir()
     paths["packaged"] = tmp_path / "packaged-groups.yaml"
     monkeypatch.chdir(paths["cwd"])
-    monkeypatch.setattr(config_loader.platformdirs, "user_config_dir", lambda app: str(tmp_path / "config"))
-    monkeypatch.setattr(config_loader.platformdirs, "user_state_dir", lambda app: str(tmp_path / "state"))
-    monkeypatch.setattr(config_loader, "default_config_path", lambda: paths["packaged"])
+    monkeypatch.setattr(config_paths, "user_config_dir", lambda: tmp_path / "config")
+    monkeypatch.setattr(config_paths, "user_state_dir", lambda: tmp_path / "state")
+    monkeypatch.setattr(config_paths, "default_config_path", lambda: paths["packaged"])
     return paths
 
 

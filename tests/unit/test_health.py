@@ -9,7 +9,7 @@ import pytest
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
 from tui.engine.config import Config, HealthSettings, ModelConfig, Policy, ProviderConfig
-from tui.engine.simulator import Hang, Healthy, NotFound, SimulatorTransport, Unavailable
+from tui.engine.sim import Hang, Healthy, NotFound, SimulatorTransport, Unavailable
 
 POLICY = Policy(cooldown_base=10, cooldown_factor=2)
 
@@ -144,7 +144,7 @@ async def test_health_is_persisted_for_other_processes(tmp_path) -> None:
                                              ([False, True, False, True, False, True, False, False, True],
                                               "degraded")])
 def test_health_words(outcomes, word) -> None:
-    from tui.engine.health_record import HealthRecord
+    from tui.engine.state.health_record import HealthRecord
 
     rec = HealthRecord()
     for ok in outcomes:

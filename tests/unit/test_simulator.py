@@ -25,7 +25,7 @@ from sim_wire import (
 )
 
 from tui.engine.clock import FakeClock
-from tui.engine.simulator import (
+from tui.engine.sim import (
     AuthFailure,
     Behaviour,
     ChatsOnly,
@@ -116,9 +116,8 @@ async def test_bad_requests() -> None:
 
 async def test_output_is_valid_utf8_even_for_lone_surrogates() -> None:
     payload = b'{"model":"m","stream":true,"messages":[{"role":"user","content":"bad \\ud800 x"}]}'
-    async with client(sim()) as c:
-        async with c.stream("POST", "/chat/completions", content=payload) as r:
-            raw = await r.aread()
+    async with client(sim()) as c, c.stream("POST", "/chat/completions", content=payload) as r:
+        raw = await r.aread()
     text = content(parse_sse(raw))  # decode("utf-8") inside would raise on invalid bytes
     assert "bad ? x" in text
 
@@ -170,11 +169,10 @@ async def test_speed_makes_delays_short() -> None:
 async def test_delays_are_real() -> None:
     t = sim({"m": Healthy(ttft=10, tokens_per_s=20, answer_tokens=5)}, speed=100)
     start = time.perf_counter()
-    async with client(t) as c:
-        async with c.stream("POST", "/chat/completions", json=body("m")) as r:
-            async for line in r.aiter_lines():
-                if '"content":"' in line and '"role"' not in line:
-                    break
+    async with client(t) as c, c.stream("POST", "/chat/completions", json=body("m")) as r:
+        async for line in r.aiter_lines():
+            if '"content":"' in line and '"role"' not in line:
+                break
     assert time.perf_counter() - start >= 0.09  # ttft 10 s / speed 100
 
 

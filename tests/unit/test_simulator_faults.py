@@ -30,11 +30,11 @@ from sim_wire import (
 )
 
 from tui.engine.api import ModelFallback
-from tui.engine.client import Delta, Done, ProviderClient
+from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.clock import FakeClock
 from tui.engine.config import Policy, ProviderConfig
-from tui.engine.config_loader import load_config
-from tui.engine.demo import DEMO_NOTICE, demo_env, demo_scripts, demo_transport
+from tui.engine.config.loader import load_config
+from tui.engine.sim.demo import DEMO_NOTICE, demo_env, demo_scripts, demo_transport
 from tui.engine.events import (
     Answered,
     AttemptFailed,
@@ -44,7 +44,7 @@ from tui.engine.events import (
     Waiting,
 )
 from tui.engine.failures import FailureKind, ProviderError
-from tui.engine.simulator import (
+from tui.engine.sim import (
     AuthFailure,
     Behaviour,
     ContentPolicy,
@@ -157,7 +157,7 @@ async def test_slow_first_token_sends_role_at_once() -> None:
             lines = r.aiter_lines()
             first = json.loads((await anext(lines))[6:])
             role_at = time.perf_counter() - start
-            while not (line := await anext(lines)).startswith("data: "):
+            while not (await anext(lines)).startswith("data: "):
                 pass
             token_at = time.perf_counter() - start
     assert first["choices"][0]["delta"] == {"role": "assistant", "content": ""}
@@ -182,8 +182,8 @@ async def test_hang_mid_stream_stalls_after_tokens() -> None:
     got: list[str] = []
 
     async def consume() -> None:
-        async with client(sim({"m": Hang(after_tokens=3)}), timeout=None) as c:
-            async with c.stream("POST", "/chat/completions", json=body("m")) as r:
+        async with client(sim({"m": Hang(after_tokens=3)}), timeout=None) as c, \
+                c.stream("POST", "/chat/completions", json=body("m")) as r:
                 async for line in r.aiter_lines():
                     if line:
                         got.append(line)
@@ -199,10 +199,9 @@ async def test_fragmented_stream_reassembles_to_the_same_bytes() -> None:
     async with client(plain) as c:
         _, whole, _ = await stream_raw(c, body("m", usage=True))
     pieces: list[bytes] = []
-    async with client(split) as c:
-        async with c.stream("POST", "/chat/completions", json=body("m", usage=True)) as r:
-            async for piece in r.aiter_raw():
-                pieces.append(piece)
+    async with client(split) as c, c.stream("POST", "/chat/completions", json=body("m", usage=True)) as r:
+        async for piece in r.aiter_raw():
+            pieces.append(piece)
     assert b"".join(pieces) == whole
     assert len(pieces) > 2 * len(parse_sse(whole))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.engine.sse import SSEComment, SSEEvent, SSEItem, SSEParser
+from tui.engine.provider.sse import SSEComment, SSEEvent, SSEItem, SSEParser
 
 
 def parse(*chunks: bytes, max_line: int | None = None) -> list[SSEItem]:

@@ -10,10 +10,12 @@ import subprocess
 import sys
 import threading
 import time
+
+import pytest
 from pathlib import Path
 
-from tui.engine import state_store
-from tui.engine.state_store import VERSION, StateStore
+from tui.engine.state import file_store as state_store
+from tui.engine.state.file_store import VERSION, StateStore
 
 
 def test_update_persists_and_another_store_sees_it(tmp_path: Path) -> None:
@@ -43,11 +45,44 @@ def test_corrupt_file_is_moved_aside_with_a_warning(tmp_path: Path) -> None:
     assert len(aside) == 1 and aside[0].read_text().startswith('{"version"')
 
 
-def test_unknown_version_is_moved_aside(tmp_path: Path) -> None:
+def test_an_unknown_older_version_is_moved_aside(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text(json.dumps({"version": 99, "models": {}}))
+    path.write_text(json.dumps({"version": 0, "models": {}}))
     store = StateStore(path)
-    assert store.data["version"] == VERSION and store.warnings
+    assert store.data["version"] == VERSION and "moved it to" in store.warnings[0]
+    assert len(list(tmp_path.glob("state.json.corrupt-*"))) == 1
+
+
+def test_a_file_from_a_newer_version_is_never_moved_nor_overwritten(tmp_path: Path) -> None:
+    """An older install must not drop a newer one's disables: it works in memory and says so."""
+    path = tmp_path / "state.json"
+    newer = json.dumps({"version": VERSION + 1, "models": {"m": {"disabled": {"source": "manual"}}}, "x": [1]})
+    path.write_text(newer)
+    store = StateStore(path)
+    assert store.data["models"] == {}
+    assert len(store.warnings) == 1 and "written by a newer modelfallback" in store.warnings[0]
+    store.update(lambda d: d["models"].setdefault("auto", {"trips": 1}), durable=False)  # kept in memory
+    assert store.data["models"] == {"auto": {"trips": 1}}
+    with pytest.raises(state_store.StateFileError, match="newer modelfallback"):
+        store.update(lambda d: d["models"].setdefault("manual", {}))
+    store.flush()
+    drain_writer()
+    assert path.read_text() == newer and not list(tmp_path.glob("state.json.corrupt-*"))
+    assert len(store.warnings) == 1  # said once
+
+
+def test_a_newer_version_written_while_running_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    store = StateStore(path)
+    store.update(lambda d: d["models"].setdefault("a", {"trips": 1}))
+    newer = json.dumps({"version": VERSION + 1, "models": {}})
+    path.write_text(newer)
+    store.update(lambda d: d["models"].setdefault("b", {"trips": 1}), durable=False)
+    store.flush()
+    drain_writer()
+    with pytest.raises(state_store.StateFileError):
+        store.update(lambda d: d["models"].pop("a", None))
+    assert path.read_text() == newer
 
 
 def drain_writer() -> None:
@@ -107,7 +142,7 @@ def test_many_write_behind_updates_are_all_written(tmp_path: Path) -> None:
 
 def test_a_process_that_exits_normally_writes_what_was_pending(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    code = (f"from tui.engine.state_store import StateStore\n"
+    code = (f"from tui.engine.state.file_store import StateStore\n"
             f"StateStore({str(path)!r}).update(lambda d: d['models'].update(m={{'trips': 3}}), durable=False)\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     assert StateStore(path).data["models"] == {"m": {"trips": 3}}
@@ -171,7 +206,7 @@ def test_two_processes_with_write_behind_lose_no_update_and_apply_none_twice(tmp
 
 WRITER = """
 import sys
-from tui.engine.state_store import StateStore
+from tui.engine.state.file_store import StateStore
 store = StateStore(sys.argv[1])
 i = 0
 while True:

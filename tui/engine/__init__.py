@@ -16,7 +16,7 @@ _EXPORTS = {
     "AttemptSkipped": "tui.engine.events", "AttemptStarted": "tui.engine.events", "ChainEvent": "tui.engine.events",
     "ChainFailed": "tui.engine.events", "ChatMessage": "tui.engine.events", "Restarted": "tui.engine.events",
     "Token": "tui.engine.events", "Waiting": "tui.engine.events",
-    "load_config": "tui.engine.config_loader",
+    "load_config": "tui.engine.config.loader",
 }
 
 __all__ = sorted(_EXPORTS)

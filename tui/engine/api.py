@@ -12,18 +12,19 @@ import contextlib
 import difflib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
-from tui.engine.availability import Availability
-from tui.engine.chain import FallbackChain
-from tui.engine.client import ProviderClient
+from tui.engine.state.availability import Availability
+from tui.engine.policy.chain import FallbackChain
+from tui.engine.provider.client import ProviderClient
 from tui.engine.clock import Clock, SystemClock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import Answered, ChainEvent, ChainFailed, ChatMessage, ChatRequest
-from tui.engine.health import HealthMonitor, ProbeResult
-from tui.engine.health_record import HealthBook
-from tui.engine.state_store import StateStore
-from tui.engine.status import ModelStatus, model_status
+from tui.engine.policy.health import HealthMonitor, ProbeResult
+from tui.engine.state.health_record import HealthBook
+from tui.engine.state.file_store import StateStore
+from tui.engine.state.status import ModelStatus, model_status
 
 if TYPE_CHECKING:
     import httpx
@@ -59,9 +60,12 @@ class ModelFallback:
         self.config = config
         self.clock = clock or SystemClock()
         self.demo = demo
+        self.demo_notice: str | None = None  # what to tell the user in demo mode
         env = dict(os.environ if env is None else env)
         if demo:
-            from tui.engine.demo import demo_env, demo_transport
+            from tui.engine.sim.demo import DEMO_NOTICE, demo_env, demo_transport
+
+            self.demo_notice = DEMO_NOTICE
 
             transport = transport or demo_transport(clock=self.clock)
             env.update(demo_env(config))
@@ -78,14 +82,19 @@ class ModelFallback:
 
     @classmethod
     def from_files(cls, config_path: str | Path | None = None, state_path: str | Path | None = None, *,
-                   env: Mapping[str, str] | None = None, **kwargs) -> "ModelFallback":
-        """Load groups.yaml and open the state file with the command line's lookup order."""
-        from tui.engine.config_loader import find_config_path, find_state_path, load_config
+                   env: Mapping[str, str] | None = None, demo: bool = False, **kwargs) -> ModelFallback:
+        """Load groups.yaml and open the state with the command line's lookup order.
+
+        The CLI opens its engine here too, so both apply the same rule: the demo never uses the
+        real state unless `state_path` names it explicitly.
+        """
+        from tui.engine.config.loader import load_config
+        from tui.engine.config.paths import find_config_path, find_state_path
 
         env = dict(os.environ if env is None else env)
         config = load_config(find_config_path(None if config_path is None else str(config_path), env))
-        state = find_state_path(None if state_path is None else str(state_path), env)
-        return cls(config, state_path=state, env=env, **kwargs)
+        state = find_state_path(None if state_path is None else str(state_path), env, demo=demo)
+        return cls(config, state_path=state, env=env, demo=demo, **kwargs)
 
     # -- chat ------------------------------------------------------------------------------------
     def chat(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True,
@@ -175,7 +184,7 @@ class ModelFallback:
             await client.aclose()
         self.store.flush()
 
-    async def __aenter__(self) -> "ModelFallback":
+    async def __aenter__(self) -> ModelFallback:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -72,3 +72,8 @@ def format_duration(seconds: float) -> str:
     if secs or not parts:
         parts.append(f"{secs}s")
     return "".join(parts)
+
+
+def format_left(seconds: float | None) -> str:
+    """`4:12 left`, or `until enabled` for a disable without an end (None)."""
+    return "until enabled" if seconds is None else f"{format_countdown(seconds)} left"

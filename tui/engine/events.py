@@ -1,4 +1,4 @@
-"""The events a chain run yields (DESIGN §5).
+"""The events a chain run yields (docs/architecture.md §5).
 
 The TUI and the CLI are two consumers of this stream; neither reimplements chain logic. Every
 event is a small frozen dataclass; `Attempt` is the per-model record that ends up in the trail and
@@ -124,8 +124,6 @@ class ChainFailed:
 
 
 ChainEvent = AttemptStarted | AttemptSkipped | Waiting | Token | AttemptFailed | Restarted | Answered | ChainFailed
-
-FINAL_EVENTS = (Answered, ChainFailed)
 
 
 @dataclass

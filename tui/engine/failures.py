@@ -1,4 +1,4 @@
-"""Failure kinds and what the policy does with each (DESIGN §4).
+"""Failure kinds and what the policy does with each (docs/architecture.md §4).
 
 A `Failure` is the engine's single description of why an attempt did not produce an answer.
 The classifier produces it, the chain acts on it, the breaker and the UI display it.
@@ -41,12 +41,11 @@ class KindPolicy:
     same_model_retry: bool  # one quick retry of the same model before failing over
     stop_chain: bool  # stop instead of failing over
     fixed_cooldown_s: float | None = None  # e.g. not_found: 1 h; None = the cooldown policy
-    until_enabled: bool = False  # provider blocks that only a user (or a new key) lifts
 
 
 POLICY: dict[FailureKind, KindPolicy] = {
     FailureKind.RATE_LIMITED: KindPolicy(Scope.MODEL, False, False),
-    FailureKind.QUOTA: KindPolicy(Scope.PROVIDER, False, False, until_enabled=True),
+    FailureKind.QUOTA: KindPolicy(Scope.PROVIDER, False, False),
     FailureKind.UNAVAILABLE: KindPolicy(Scope.MODEL, False, False),
     FailureKind.SERVER_ERROR: KindPolicy(Scope.MODEL, True, False),
     FailureKind.TIMEOUT: KindPolicy(Scope.MODEL, False, False),
@@ -54,7 +53,7 @@ POLICY: dict[FailureKind, KindPolicy] = {
     FailureKind.INTERRUPTED: KindPolicy(Scope.MODEL, False, False),
     FailureKind.PROTOCOL: KindPolicy(Scope.MODEL, False, False),
     FailureKind.NOT_FOUND: KindPolicy(Scope.MODEL, False, False, fixed_cooldown_s=3600.0),
-    FailureKind.AUTH: KindPolicy(Scope.PROVIDER, False, False, until_enabled=True),
+    FailureKind.AUTH: KindPolicy(Scope.PROVIDER, False, False),
     FailureKind.CONTEXT_LENGTH: KindPolicy(Scope.REQUEST, False, False),
     FailureKind.CONTENT_POLICY: KindPolicy(Scope.REQUEST, False, True),
     FailureKind.BAD_REQUEST: KindPolicy(Scope.REQUEST, False, False),

@@ -48,7 +48,3 @@ def redact_known(text: str) -> str:
     """`redact` with every registered secret."""
     return redact(text, _known)
 
-
-def known_secret_count() -> int:
-    """How many secrets are registered (for diagnostics; never the values)."""
-    return len(_known)

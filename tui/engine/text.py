@@ -8,7 +8,7 @@ or forge output; here every control character becomes a visible escape such as `
 from __future__ import annotations
 
 # C0 controls, DEL and C1 controls (0x80-0x9f: a lone 0x9b is CSI on some terminals).
-_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
 
 
 def printable(text: str) -> str:

@@ -1,4 +1,7 @@
-"""The help screen: every key, read from the bindings themselves so it never goes stale."""
+"""The help screen: every key, read from the bindings themselves so it never goes stale.
+
+The main screen hands it the sections (title and rows); this module imports no other screen.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,10 @@ MOUSE = ("Mouse: click a group to chat with it, a model row to select it, a foot
          "per group, plus Textual's own (theme, keys, screenshot, quit).")
 
 
-def _rows(app, bindings) -> list[tuple[str, str]]:
+Section = tuple[str, list[tuple[str, str]]]  # (title, [(keys, description)])
+
+
+def binding_rows(app, bindings) -> list[tuple[str, str]]:
     """(keys as displayed, description) for each described binding."""
     rows = []
     for b in bindings:
@@ -26,26 +32,13 @@ def _rows(app, bindings) -> list[tuple[str, str]]:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss_help", "Close")]
 
-    def compose(self):
-        from tui.screens.disable_dialog import DisableDialog
-        from tui.screens.main import MainScreen
-        from tui.widgets.models_table import ModelsTable
+    def __init__(self, sections: list[Section]) -> None:
+        super().__init__()
+        self.sections = sections
 
-        sections = [
-            ("Chat (the prompt has focus at start)", [("enter", "Send the prompt to the selected group"),
-                                                      *_rows(self.app, MainScreen.BINDINGS)]),
-            ("Models table (Tab to it, or click a row)", [("up / down", "Select a model"),
-                                                          *_rows(self.app, ModelsTable.BINDINGS)]),
-            ("Groups panel", [("up / down", "Highlight a group"), ("enter", "Chat with the highlighted group")]),
-            ("Disable dialog", [("enter", "Disable for the highlighted duration (5m at first)"),
-                                ("1 5 f h u", "1m / 5m / 15m / 1h / until I enable it"),
-                                *_rows(self.app, DisableDialog.BINDINGS[:1])]),
-            ("Everywhere", [("tab / shift+tab", "Move between panels"),
-                            ("^p", "Command palette: every action, per model and per group, themes"),
-                            ("^q", "Quit")]),
-        ]
+    def compose(self):
         parts: list = []
-        for title, rows in sections:
+        for title, rows in self.sections:
             parts.append((f"{title}\n", "bold $text-primary"))
             for key, description in rows:
                 parts.append((f"  {key:<18}", "bold $text-accent"))

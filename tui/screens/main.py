@@ -11,6 +11,7 @@ take the app down (`exit_on_error=False`, one `Worker.StateChanged` handler).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.binding import Binding
@@ -19,25 +20,29 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from tui.engine.durations import format_countdown, format_duration
 from tui.engine.secrets import redact_known
-from tui.engine.status import ModelStatus
-from tui.engine.trail import short_name
+from tui.engine.state.status import ModelStatus
+from tui.wording.status import lasting, time_left
+from tui.wording.trail import short_name
 from tui.messages import ChatBusy, GroupChosen, LogEvent
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
-from tui.screens.health_log import describe_change, probe_summary
+from tui.screens.help import HelpScreen, Section, binding_rows
+from tui.wording.events import describe_change, probe_summary
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.event_log import EventLog
 from tui.widgets.groups_panel import GroupsPanel
 from tui.widgets.models_table import ModelsTable
 from tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from tui.engine.api import ModelFallback
+
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 TRIAL_AGAIN_S = 15.0  # a model still probing after its trial (e.g. probe: none) is tried again after this
 
 
 class MainScreen(Screen):
-    """Everything the user sees at once (DESIGN §1)."""
+    """Everything the user sees at once (docs/architecture.md §1)."""
 
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the answer that is streaming"),
@@ -51,7 +56,7 @@ class MainScreen(Screen):
         Binding("f1,question_mark", "help", "Help", id="help", tooltip="This list of keys"),
     ]
 
-    def __init__(self, engine, *, background: bool = True, export_dir: Path | None = None) -> None:
+    def __init__(self, engine: ModelFallback, *, background: bool = True, export_dir: Path | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.background = background
@@ -71,11 +76,9 @@ class MainScreen(Screen):
         self.event_log = EventLog(id="event-log")
 
     def _demo_notice(self) -> str | None:
-        if not self.engine.demo:
+        if not self.engine.demo_notice:
             return None
-        from tui.engine.demo import DEMO_NOTICE
-
-        return DEMO_NOTICE.split(": ", 1)[-1]  # the bar's DEMO badge says the rest
+        return self.engine.demo_notice.split(": ", 1)[-1]  # the bar's DEMO badge says the rest
 
     def compose(self):
         yield self.status_bar
@@ -153,8 +156,7 @@ class MainScreen(Screen):
                 continue
             if first:
                 if out:
-                    left = "until enabled" if row.remaining_s is None else f"{format_countdown(row.remaining_s)} left"
-                    self.log_event(f"{row.model} is {row.status} ({row.source}), {left}")
+                    self.log_event(f"{row.model} is {row.status} ({row.source}), {time_left(row)}")
                 continue
             mine = row.model in self._mine
             change = describe_change(row, before, mine=mine)
@@ -240,9 +242,24 @@ class MainScreen(Screen):
             self.event_log.scroll_end(animate=False)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        self.app.push_screen(HelpScreen(self.help_sections()))
 
-        self.app.push_screen(HelpScreen())
+    def help_sections(self) -> list[Section]:
+        """Every key, by where it works, read from the bindings so the help never goes stale."""
+        app = self.app
+        return [
+            ("Chat (the prompt has focus at start)", [("enter", "Send the prompt to the selected group"),
+                                                      *binding_rows(app, self.BINDINGS)]),
+            ("Models table (Tab to it, or click a row)", [("up / down", "Select a model"),
+                                                          *binding_rows(app, ModelsTable.BINDINGS)]),
+            ("Groups panel", [("up / down", "Highlight a group"), ("enter", "Chat with the highlighted group")]),
+            ("Disable dialog", [("enter", "Disable for the highlighted duration (5m at first)"),
+                                ("1 5 f h u", "1m / 5m / 15m / 1h / until I enable it"),
+                                *binding_rows(app, DisableDialog.BINDINGS[:1])]),
+            ("Everywhere", [("tab / shift+tab", "Move between panels"),
+                            ("^p", "Command palette: every action, per model and per group, themes"),
+                            ("^q", "Quit")]),
+        ]
 
     def selected_model(self) -> str | None:
         return self.models.selected_model
@@ -266,8 +283,7 @@ class MainScreen(Screen):
             self.app.notify(f"Could not disable {model}: {exc}", severity="error", markup=False)
             return
         self._mine.add(model)
-        how_long = "until enabled" if seconds is None else f"for {format_duration(seconds)}"
-        self.log_event(f"disabled {model} {how_long}" + (f": {reason}" if reason else ""))
+        self.log_event(f"disabled {model} {lasting(seconds)}" + (f": {reason}" if reason else ""))
         self.tick()
 
     def action_enable_model(self, model: str | None = None) -> None:

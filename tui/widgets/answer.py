@@ -12,7 +12,7 @@ from textual.widgets import Button, Markdown, Static
 
 from tui.engine.events import Answered, ChainFailed
 from tui.engine.secrets import redact_known
-from tui.engine.trail import short_name
+from tui.wording.trail import short_name
 
 
 STATES = ("-pending", "-answered", "-failed", "-stopped")
@@ -98,7 +98,8 @@ class AnswerView(Vertical):
         self.note = redact_known(failed.message)
         if failed.kind == "content_policy":
             self.note = f"Stopped by the provider's content policy: {self.note}"
-        self._note.update(self.note + ("" if failed.kind == "content_policy" else " — your prompt is back in the input"))
+        back = "" if failed.kind == "content_policy" else " — your prompt is back in the input"
+        self._note.update(self.note + back)
         if offer_next:
             self.mount(Button("Try next model (ctrl+t)", id="try-next", variant="warning", compact=True))
 

@@ -9,8 +9,9 @@ turn, so the model that answers sees the earlier turns whichever model gave them
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Markdown, Static
@@ -19,10 +20,13 @@ from tui.engine.events import (
     Answered, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted, Token,
     Waiting,
 )
-from tui.engine.trail import attempt_text, format_trail, short_name
+from tui.wording.trail import attempt_text, format_trail, short_name
 from tui.messages import ChatBusy, LogEvent
 from tui.widgets.answer import AnswerView
 from tui.widgets.prompt import PromptInput
+
+if TYPE_CHECKING:
+    from tui.engine.api import ModelFallback
 
 WELCOME = "Type a prompt below and press Enter. It goes to the first available model of the group."
 # Turns kept on screen. A long answer is hundreds of widgets (every Markdown block is one) and each
@@ -34,7 +38,7 @@ MAX_SHOWN_TURNS = 6
 class ChatPane(Vertical):
     """Transcript and prompt; `group` is the chain the next prompt goes through."""
 
-    def __init__(self, engine, group: str, *, id: str | None = None) -> None:
+    def __init__(self, engine: ModelFallback, group: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.engine = engine
         self.group = group
@@ -243,14 +247,14 @@ class ChatPane(Vertical):
         return lines
 
     def to_markdown(self, now: float) -> str:
-        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
         lines += self._archived + self._markdown_lines(self.transcript.children)
         return "\n".join(lines).rstrip() + "\n"
 
     def export(self, folder: Path, now: float) -> Path:
         """Write the conversation as Markdown into `folder`; returns the file."""
-        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d-%H%M%S")
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"modelfallback-chat-{stamp}.md"
         n = 1

@@ -8,23 +8,11 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.engine.durations import format_countdown
-from tui.engine.status import GLYPHS, ModelStatus
-from tui.engine.trail import short_name
+from tui.engine.state.status import GLYPHS, ModelStatus
+from tui.wording.trail import short_name
 from tui.messages import GroupChosen
 from tui.widgets.formatting import STATUS_STYLE
-
-
-def coarse_countdown(seconds: float) -> str:
-    """`0:42` in the last minute, else whole minutes rounded up (`5m`, `1h05m`).
-
-    The models panel has the exact countdown. Here a text that changes once a minute spares
-    re-rendering every group's option every second (about 1 % of a core with 50 countdowns).
-    """
-    if seconds < 60:
-        return format_countdown(seconds)
-    minutes = -(-int(seconds) // 60)
-    return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
+from tui.wording.status import coarse_countdown
 
 
 def group_prompt(group: str, chain: list[ModelStatus], preferred: str | None, active: bool) -> Content:

@@ -12,10 +12,9 @@ from textual.content import Content
 from textual.widgets import DataTable
 
 from tui.engine.secrets import redact_known
-from tui.engine.status import ModelStatus
-from tui.widgets.formatting import (
-    countdown_text, format_age, format_ms, format_rate, status_content, why_text,
-)
+from tui.engine.state.status import ModelStatus
+from tui.widgets.formatting import status_content
+from tui.wording.status import countdown_text, format_age, format_ms, format_rate, why_text
 
 # (key, label, width); the model column is sized to the config's longest name once, at start
 # The last column carries why a model is out (and by whom) or, for a model in service, its last

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.engine.trail import short_name
+from tui.wording.trail import short_name
 
 
 class StatusBar(Static):

@@ -1,0 +1,87 @@
+"""`modelfallback chat`: one answer through a group's chain.
+
+Streams the answer to stdout (only once complete when stdout is not a terminal, so a pipe never
+gets a truncated answer) and the attempt trail to stderr; `--json` prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tui.cli.common import EXIT_FAILED, EXIT_OK, UsageError, open_engine, pick_group, print_notices
+from tui.engine.durations import format_duration
+from tui.engine.events import Answered, AttemptFailed, AttemptSkipped, ChainFailed, Restarted, Token, Waiting
+from tui.wording.trail import attempt_text, format_trail
+
+
+def read_prompt(args: argparse.Namespace) -> str:
+    if args.prompt is None or args.prompt == "-":
+        if args.prompt is None and sys.stdin.isatty():
+            raise UsageError("chat needs a PROMPT (or - to read it from stdin)")
+        text = sys.stdin.read()
+    else:
+        text = args.prompt
+    if not text.strip():
+        raise UsageError("the prompt is empty")
+    return text
+
+
+async def run(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    group = pick_group(engine, args.group)
+    prompt = read_prompt(args)
+    print_notices(engine)
+    live = not args.json and not args.no_stream and sys.stdout.isatty()
+    final = None
+    mid_line = False  # the terminal cursor is inside streamed text: end the line before a notice
+
+    def notice(text: str) -> None:
+        nonlocal mid_line
+        if mid_line:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            mid_line = False
+        print(text, file=sys.stderr)
+
+    try:
+        async for event in engine.chat(group, prompt, stream=not args.no_stream):
+            if isinstance(event, Token) and live and not event.reasoning:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+                mid_line = not event.text.endswith("\n")
+            elif isinstance(event, Restarted) and live:
+                notice("[interrupted; the answer restarts on the next model]\n")
+            elif isinstance(event, (AttemptFailed, AttemptSkipped)) and not args.json:
+                notice(f"  {attempt_text(event.attempt)}")
+            elif isinstance(event, Waiting) and not args.json:
+                notice(f"  waiting {format_duration(event.seconds)} ({event.reason})")
+            elif isinstance(event, (Answered, ChainFailed)):
+                final = event
+    finally:
+        engine.persist_health()
+        await engine.aclose()
+    if args.json:
+        print(json.dumps(chat_json(group, final), ensure_ascii=False))
+    elif isinstance(final, Answered):
+        if not live:
+            sys.stdout.write(final.content)
+        sys.stdout.write("\n")
+        print(format_trail(final.attempts, final), file=sys.stderr)
+    else:
+        print(f"error: {final.message}", file=sys.stderr)
+        if final.attempts:
+            print(format_trail(final.attempts), file=sys.stderr)
+    return EXIT_OK if isinstance(final, Answered) else EXIT_FAILED
+
+
+def chat_json(group: str, final: Answered | ChainFailed) -> dict:
+    """The `chat --json` document (docs/architecture.md §2)."""
+    if isinstance(final, Answered):
+        return {"ok": True, "group": group, "model": final.model, "reported_model": final.reported_model,
+                "content": final.content, "finish_reason": final.finish_reason, "usage": final.usage.to_json(),
+                "attempts": [a.to_json() for a in final.attempts], "error": None}
+    return {"ok": False, "group": group, "model": None, "reported_model": None, "content": None,
+            "finish_reason": None, "usage": None, "attempts": [a.to_json() for a in final.attempts],
+            "error": {"kind": final.kind, "message": final.message}}

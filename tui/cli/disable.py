@@ -1,0 +1,21 @@
+"""`modelfallback disable MODEL [--for 5m | --until-enabled] [--reason TEXT]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.common import EXIT_OK, UsageError, open_engine, parse_for
+from tui.engine.api import DEFAULT, UnknownModel
+from tui.wording.status import lasting
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    seconds = None if args.until_enabled else (parse_for(args.duration) if args.duration else DEFAULT)
+    try:
+        model = engine.disable(args.model, seconds, reason=args.reason)
+    except UnknownModel as exc:
+        raise UsageError(str(exc)) from None
+    status = engine.status(model.name)
+    print(f"disabled {model.name} {lasting(status.remaining_s)}")
+    return EXIT_OK

@@ -1,0 +1,18 @@
+"""`modelfallback enable MODEL`: bring a disabled or blocked model back now."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.common import EXIT_OK, UsageError, open_engine
+from tui.engine.api import UnknownModel
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    try:
+        model = engine.enable(args.model)
+    except UnknownModel as exc:
+        raise UsageError(str(exc)) from None
+    print(f"enabled {model.name}")
+    return EXIT_OK

@@ -1,0 +1,38 @@
+"""`modelfallback status`: groups, models, and what is out and for how long (a table or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tui.cli.common import EXIT_OK, open_engine, print_notices
+from tui.wording.status import OUT, time_left
+from tui.wording.trail import short_name
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    print_notices(engine)
+    rows = engine.statuses()
+    if args.json:
+        print(json.dumps({"groups": {g: list(m) for g, m in engine.config.groups.items()},
+                          "models": [r.to_json() for r in rows]}, ensure_ascii=False))
+        return EXIT_OK
+    by_name = {r.model: r for r in rows}
+    print("groups")
+    for group, names in engine.config.groups.items():
+        now = engine.preferred(group)
+        chain = "  →  ".join(f"{by_name[n].glyph} {short_name(n)}" for n in names)
+        print(f"  {group:<10} {chain}   [answers now: {short_name(now) if now else 'none'}]")
+    print("\nmodels")
+    width = max(len(r.model) for r in rows)
+    for r in rows:
+        latency = "—" if r.latency_ms is None else f"{r.latency_ms:.0f} ms"
+        line = f"  {r.glyph} {r.status:<9} {r.model:<{width}}  {r.provider:<12} {latency:>8}"
+        if r.status in OUT:
+            who = r.source if r.source == "manual" else r.kind
+            line += f"  {time_left(r)} ({who}{': ' + r.reason if r.reason else ''})"
+        elif r.error:
+            line += f"  last error: {r.error}"
+        print(line)
+    return EXIT_OK

@@ -1,0 +1,77 @@
+"""Where files live: the config and state lookup orders, and the packaged groups.yaml and themes.
+
+One lookup for every entry point (the CLI, the TUI, `ModelFallback.from_files`), so the demo's
+rule, "never the user's real state", cannot be forgotten by one of them.
+In a wheel the packaged files are copied to `tui/data/`; in a source checkout (or an editable
+install) they are the repository's top-level `groups.yaml` and `themes/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+APP_NAME = "modelfallback"
+DEMO_STATE_NAME = "demo-state.json"
+
+_PACKAGE = Path(__file__).resolve().parent.parent.parent  # the tui package
+_REPO = _PACKAGE.parent
+
+
+def default_config_path() -> Path:
+    """The packaged default groups.yaml."""
+    packaged = _PACKAGE / "data" / "groups.yaml"
+    return packaged if packaged.is_file() else _REPO / "groups.yaml"
+
+
+def builtin_themes_dir() -> Path:
+    """The folder of built-in theme YAML files."""
+    packaged = _PACKAGE / "data" / "themes"
+    return packaged if packaged.is_dir() else _REPO / "themes"
+
+
+def user_config_dir() -> Path:
+    import platformdirs  # here: a process that is handed its paths never needs it
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def user_state_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
+def _explicit(*values: str | None) -> str | None:
+    return next((v for v in values if v and v.strip()), None)
+
+
+def find_config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
+    """`--config`, `$MODELFALLBACK_CONFIG`, ./groups.yaml, the user config dir, the packaged default.
+
+    A path the user named explicitly is returned even if it does not exist, so loading it reports
+    "not found" instead of silently using another file.
+    """
+    explicit = _explicit(cli_value, env.get("MODELFALLBACK_CONFIG"))
+    if explicit:
+        return Path(explicit).expanduser()
+    local = Path.cwd() / "groups.yaml"
+    if local.is_file():
+        return local
+    user = user_config_dir() / "groups.yaml"
+    if user.is_file():
+        return user
+    return default_config_path()
+
+
+def find_state_path(cli_value: str | None, env: Mapping[str, str], *, demo: bool = False) -> Path:
+    """`--state`, `$MODELFALLBACK_STATE`, then state.json in the user state dir (not created here).
+
+    With `demo`, only an explicit `--state` is used as given: otherwise the demo gets its own
+    `demo-state.json`, so simulated cooldowns never reach the state real requests rely on.
+    """
+    if cli_value and cli_value.strip():
+        return Path(cli_value).expanduser()
+    explicit = _explicit(env.get("MODELFALLBACK_STATE"))
+    path = Path(explicit).expanduser() if explicit else user_state_dir() / "state.json"
+    return path.with_name(DEMO_STATE_NAME) if demo else path

@@ -1,0 +1,187 @@
+"""The fallback chain: one place where a group's models are tried in order (docs/architecture.md §4, §5).
+
+`FallbackChain.run()` is an async generator of events (see `events.py`). It applies the failure
+policy: same-model retries (short Retry-After, one quick retry for 5xx and connection failures),
+skips of disabled / blocked / keyless models, failover, restart from scratch after a mid-stream
+interruption, stop on content policy, and an "all failed" naming when a model comes back.
+Cancellation (Esc, Ctrl+C) is the consumer cancelling the iteration: the chain records nothing for
+it and the client closes its HTTP response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+
+from tui.engine.state.availability import Availability, ModelAvailability
+from tui.engine.provider.client import Delta, Done, ProviderClient
+from tui.engine.clock import Clock
+from tui.engine.config import Config, ModelConfig
+from tui.engine.durations import format_duration, format_left
+from tui.engine.events import (Answered, Attempt, AttemptFailed, AttemptSkipped, AttemptStarted, ChainEvent,
+                               ChainFailed, ChatRequest, Restarted, Token, Usage, Waiting)
+from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.state.health_record import HealthBook
+
+QUICK_RETRY_S = (0.05, 0.25)  # jittered pause before the one quick retry of a 5xx or connection failure
+
+
+@dataclass(slots=True)
+class Tried:
+    """How one request to one model ended: an answer, or a failure and what was shown before it."""
+
+    attempt: Attempt
+    answered: Answered | None = None
+    failure: Failure | None = None
+    partial: str = ""
+
+
+def skip_reason(av: ModelAvailability) -> tuple[str, str]:
+    """(kind, detail) for skipping a model that is not usable, as shown in trails."""
+    left = format_left(av.remaining_s)
+    if av.state == "blocked":
+        return "blocked", f"provider {av.kind}, {left}"
+    who = "manual" if av.source == "manual" else (av.kind or "auto")
+    return "disabled", f"{who}, {left}"
+
+
+class FallbackChain:
+    def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
+                 health: HealthBook, clock: Clock, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None) -> None:
+        self.config = config
+        self.clients = clients
+        self.availability = availability
+        self.health = health
+        self.clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    async def run(self, group: str, request: ChatRequest, *,
+                  start_after: str | None = None) -> AsyncIterator[ChainEvent]:
+        """Try the group's models in order until one answers; yields every step as an event."""
+        models = self.config.chain(group)
+        if start_after is not None:
+            names = [m.name for m in models]
+            models = models[names.index(start_after) + 1:] if start_after in names else models
+        attempts: list[Attempt] = []
+        number = 0
+        started = self.clock.monotonic()
+        for model in models:
+            skip = self._skip(model)
+            if skip is not None:
+                attempts.append(skip)
+                yield AttemptSkipped(skip)
+                continue
+            retried = False
+            while True:
+                number += 1
+                yield AttemptStarted(model.name, model.provider, number, retry=retried)
+                tried: Tried | None = None
+                async for item in self._attempt(model, request):
+                    if type(item) is Token:
+                        yield item
+                    else:
+                        tried = item
+                assert tried is not None  # _attempt always ends with one
+                attempt = tried.attempt
+                if tried.answered is not None:
+                    result = tried.answered
+                    attempts.append(attempt)
+                    yield Answered(result.model, result.provider, result.content, result.reasoning,
+                                   result.reported_model, result.finish_reason, result.usage, attempts,
+                                   int((self.clock.monotonic() - started) * 1000), result.ttft_ms)
+                    return
+                failure, partial = tried.failure, tried.partial
+                assert failure is not None
+                wait = None if retried else self._same_model_wait(failure, partial, model)
+                if wait is not None:
+                    attempt.outcome = "retried"
+                    attempts.append(attempt)
+                    yield AttemptFailed(attempt, failure, "retry")
+                    if wait > 0:
+                        yield Waiting(model.name, wait, f"{failure.short()}, retrying {model.name}")
+                        await self._sleep(wait)
+                    retried = True
+                    continue
+                out_for = self.availability.record_failure(model.name, failure)
+                if out_for is not None and out_for != float("inf"):
+                    attempt.cooldown_s = round(out_for, 3)
+                attempts.append(attempt)
+                stop = failure.policy.stop_chain
+                yield AttemptFailed(attempt, failure, "stop" if stop else "failover")
+                if partial:
+                    yield Restarted(model.name, partial)
+                if stop:
+                    yield ChainFailed(failure.kind.value, failure.detail or failure.kind.value, attempts,
+                                      stopped_at=model.name)
+                    return
+                break
+        earliest = self.availability.earliest_return([m.name for m in models])
+        message = f"every model in '{group}' failed or is unavailable"
+        if earliest is not None:
+            message += f"; the first one is back in {format_duration(earliest)}"
+        yield ChainFailed("all_failed", message, attempts, earliest_return_s=earliest)
+
+    def _skip(self, model: ModelConfig) -> Attempt | None:
+        client = self.clients[model.provider]
+        if not client.has_key():
+            env = self.config.providers[model.provider].api_key_env
+            return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=f"${env} is not set")
+        av = self.availability.of(model.name)
+        if av.usable:
+            return None
+        kind, detail = skip_reason(av)
+        return Attempt(model.name, model.provider, "skipped", kind=kind, detail=detail,
+                       remaining_s=av.remaining_s, source=av.source)
+
+    def _same_model_wait(self, failure: Failure, partial: str, model: ModelConfig) -> float | None:
+        """Seconds to wait before retrying the same model once, or None to fail over."""
+        if partial:
+            return None  # something was shown: restart on the next model instead
+        if failure.kind is FailureKind.RATE_LIMITED:
+            wait = failure.retry_after_s
+            if wait is not None and wait <= model.policy.retry_after_wait:
+                return wait
+            return None
+        if failure.policy.same_model_retry:
+            return self._rng.uniform(*QUICK_RETRY_S)
+        return None
+
+    async def _attempt(self, model: ModelConfig, request: ChatRequest) -> AsyncIterator[Token | Tried]:
+        """One request to one model: its tokens as they come, then one `Tried` saying how it ended."""
+        client = self.clients[model.provider]
+        begin = self.clock.monotonic()
+        ttft_ms: int | None = None
+        content: list[str] = []
+        reasoning: list[str] = []
+        done: Done | None = None
+        try:
+            async for item in client.chat(model.id, request, model.policy):
+                if isinstance(item, Delta):
+                    if ttft_ms is None:
+                        ttft_ms = int((self.clock.monotonic() - begin) * 1000)
+                    (reasoning if item.reasoning else content).append(item.text)
+                    yield Token(model.name, item.text, item.reasoning)
+                else:
+                    done = item
+        except ProviderError as exc:
+            elapsed = int((self.clock.monotonic() - begin) * 1000)
+            failure = exc.failure
+            partial = "".join(content)
+            self.health.get(model.name).record(False, self.clock.wall(), elapsed, error=failure.summary(),
+                                               kind=failure.kind.value)
+            attempt = Attempt(model.name, model.provider, "failed", kind=failure.kind.value, status=failure.status,
+                              detail=failure.detail or None, elapsed_ms=elapsed)
+            yield Tried(attempt, failure=failure, partial=partial)
+            return
+        elapsed = int((self.clock.monotonic() - begin) * 1000)
+        self.health.get(model.name).record(True, self.clock.wall(), elapsed)
+        self.availability.record_success(model.name)
+        done = done or Done(None, None, None)
+        attempt = Attempt(model.name, model.provider, "ok", status=200, elapsed_ms=elapsed, ttft_ms=ttft_ms)
+        yield Tried(attempt, answered=Answered(model.name, model.provider, "".join(content), "".join(reasoning),
+                                               done.reported_model, done.finish_reason, done.usage or Usage(),
+                                               [attempt], elapsed, ttft_ms))

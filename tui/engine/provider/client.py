@@ -1,0 +1,377 @@
+"""The provider client: one OpenAI-compatible endpoint, streamed or not, with hard time budgets.
+
+Every way a call can go wrong ends as `ProviderError(failure, partial)`; no httpx or json
+exception escapes. Time budgets are loop deadlines around each read, not httpx read timeouts,
+because keep-alive comments would reset a read timeout forever (livekit #6171): only content
+and reasoning tokens count as the first token, and only they push the stall deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tui.engine.provider.classify import classify_error_object, classify_exception, classify_response, short_detail
+from tui.engine.clock import Clock, SystemClock
+from tui.engine.config import Policy, ProviderConfig
+from tui.engine.events import ChatRequest, Usage
+from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.secrets import register_secret
+from tui.engine.provider.sse import SSEParser
+from tui.engine.provider.stream_state import StreamState, parse_usage
+
+if TYPE_CHECKING:
+    import httpx
+
+K = FailureKind
+ERROR_BODY_LIMIT = 64 * 1024  # enough for any error message; a hostile body cannot flood memory
+ANSWER_BODY_LIMIT = 16 * 1024 * 1024
+FINISH_GRACE = 2.0  # after a finish_reason, how long to wait for the usage chunk and [DONE]
+DRAIN_GRACE = 0.1  # after [DONE], how long to read on so the connection can go back to the pool
+USER_AGENT = "modelfallback/0.1"
+_SECRET_HEADER_WORDS = ("key", "token", "auth", "secret")
+
+
+@dataclass(slots=True)  # not frozen: one per token, and frozen init costs 3× as much
+class Delta:
+    """A piece of the answer; `reasoning` marks thinking text (shown apart, not part of the answer)."""
+
+    text: str
+    reasoning: bool = False
+
+
+@dataclass(frozen=True)
+class Done:
+    """The answer finished normally."""
+
+    finish_reason: str | None
+    usage: Usage | None
+    reported_model: str | None
+
+
+class _ReadDeadline:
+    """Bounds each read of one stream by a deadline (loop time), with one timer per stream.
+
+    `asyncio.timeout_at` around every read schedules and cancels a timer per network chunk, which
+    was the largest part of the client's overhead on a fast stream; and the deadline moves with
+    every token. Here the timer is armed once and only re-armed when it fires early (the deadline
+    moved later meanwhile) or the deadline moves earlier. It cancels the task only while a read
+    is waiting, so the consumer's code between reads is never interrupted, and like
+    `asyncio.timeout` it turns its own cancellation into TimeoutError (a cancel from outside, such
+    as the user's Esc, stays a CancelledError).
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task | None = None
+        self._deadline = float("inf")
+        self._timer: asyncio.TimerHandle | None = None
+        self._fired = False
+
+    async def next(self, chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
+        """`anext(chunks, None)`, or TimeoutError once `deadline` passes."""
+        if self._loop.time() >= deadline:
+            raise TimeoutError
+        self._deadline = deadline
+        if self._timer is None or self._timer.when() > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._expire)
+        self._task = asyncio.current_task()
+        try:
+            return await anext(chunks, None)
+        except asyncio.CancelledError:
+            if self._fired and self._task is not None and self._task.uncancel() == 0:
+                raise TimeoutError from None  # our own cancel: the deadline passed during the read
+            raise
+        finally:
+            self._task = None
+
+    def _expire(self) -> None:
+        self._timer = None
+        if self._task is None:
+            return  # between reads: the next read re-arms
+        if self._loop.time() < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._expire)  # the deadline moved later
+        elif not self._fired:
+            self._fired = True
+            self._task.cancel()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | None = None) -> ProviderError:
+    return ProviderError(Failure(kind, short_detail(detail), status), partial)
+
+
+def _loads(body: bytes) -> Any:
+    """A JSON body; a stray invalid UTF-8 byte becomes U+FFFD (as in a stream) instead of losing the answer."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        return json.loads(body.decode("utf-8", "replace"))
+
+
+class ProviderClient:
+    """Talks to one provider; one pooled `httpx.AsyncClient`, created on first use."""
+
+    def __init__(self, provider: ProviderConfig, *, env: Mapping[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, clock: Clock | None = None) -> None:
+        self.provider = provider
+        self.name = provider.name
+        self._env = env if env is not None else os.environ
+        self._transport = transport
+        self._clock = clock or SystemClock()
+        self._http: httpx.AsyncClient | None = None
+        self._base = provider.base_url.rstrip("/")
+        for header, value in provider.headers.items():
+            if any(word in header.lower() for word in _SECRET_HEADER_WORDS):
+                register_secret(value)
+        self._key()  # registers the key for redaction right away
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _key(self) -> str | None:
+        if self.provider.api_key_env is None:
+            return None
+        key = (self._env.get(self.provider.api_key_env) or "").strip()
+        if key:
+            register_secret(key)
+        return key or None
+
+    def has_key(self) -> bool:
+        """True when no key is needed (local Ollama) or the named variable is set and non-empty."""
+        return self.provider.api_key_env is None or self._key() is not None
+
+    def key_fingerprint(self) -> str | None:
+        """First 12 hex digits of sha256(key): notices a changed key without storing it."""
+        key = self._key()
+        return hashlib.sha256(key.encode()).hexdigest()[:12] if key else None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx  # here, not at module level: the TUI reaches its first screen without httpx
+
+            # No redirects: a 3xx is a protocol failure, and the key never travels to another host.
+            # No pool cap: a health sweep opens one connection per model at once, and httpx's
+            # default of 100 would make a 200-model sweep take two rounds.
+            self._http = httpx.AsyncClient(transport=self._transport, follow_redirects=False,
+                                           timeout=httpx.Timeout(None),
+                                           limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
+        return self._http
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, **self.provider.headers}
+        key = self._key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        elif self.provider.api_key_env is not None:
+            raise _failed(K.AUTH, f"no API key: ${self.provider.api_key_env} is not set")
+        return headers
+
+    async def _open(self, method: str, path: str, deadline: float, connect_timeout: float, *,
+                    accept: str, budget: str, json_body: Any = None) -> httpx.Response:
+        """Send and wait for the response headers, bounded by `deadline` (loop time)."""
+        client = self._client()
+        import httpx
+
+        timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
+        try:
+            request = client.build_request(method, self._base + path, json=json_body,
+                                           headers=self._headers(accept), timeout=timeout)
+            async with asyncio.timeout_at(deadline):
+                return await client.send(request, stream=True)
+        except ProviderError:
+            raise
+        except TimeoutError:
+            raise _failed(K.TIMEOUT, f"no response within {budget}") from None
+        except Exception as exc:
+            raise ProviderError(classify_exception(exc)) from None
+
+    async def _read_body(self, response: httpx.Response, limit: int, stall: float) -> tuple[bytes, str | None]:
+        """Up to `limit` bytes, each read bounded by `stall`; returns (body, problem or None)."""
+        body = bytearray()
+        chunks = response.aiter_bytes()
+        try:
+            while len(body) <= limit:
+                async with asyncio.timeout(stall):
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    return bytes(body), None
+                body += chunk
+            return bytes(body[:limit]), "too large"
+        except TimeoutError:
+            return bytes(body), f"stalled for {stall:g}s"
+        except Exception as exc:
+            return bytes(body), short_detail(classify_exception(exc).detail)
+        finally:
+            with contextlib.suppress(Exception):
+                await chunks.aclose()
+
+    async def _fail_status(self, response: httpx.Response, stall: float) -> ProviderError:
+        """Read a non-2xx body (bounded) and classify it; a body that never comes still has its status."""
+        body, _ = await self._read_body(response, ERROR_BODY_LIMIT, stall)
+        return ProviderError(classify_response(response.status_code, response.headers, body,
+                                               self._clock.wall()))
+
+    # -- chat ------------------------------------------------------------------------------
+
+    def _body(self, model_id: str, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = dict(request.extra)
+        body.update(model=model_id, messages=[m.to_json() for m in request.messages], stream=request.stream)
+        if request.stream:
+            options = body.get("stream_options")
+            body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        return body
+
+    async def chat(self, model_id: str, request: ChatRequest, policy: Policy) -> AsyncIterator[Delta | Done]:
+        """Yield Deltas then one Done; raise ProviderError (with the partial text) on any failure.
+
+        The stream loop lives here rather than in a helper generator: every token would otherwise
+        pass through one more generator frame, a measurable share of the client's own cost.
+        """
+        loop = asyncio.get_running_loop()
+        ttft_deadline = loop.time() + policy.ttft_timeout
+        accept = "text/event-stream" if request.stream else "application/json"
+        response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
+                                    accept=accept, budget=f"{policy.ttft_timeout:g}s (ttft_timeout)",
+                                    json_body=self._body(model_id, request))
+        reads: _ReadDeadline | None = None
+        chunks: AsyncIterator[bytes] | None = None
+        try:
+            if not 200 <= response.status_code < 300:
+                raise await self._fail_status(response, policy.stall_timeout)
+            if not request.stream or "json" in response.headers.get("content-type", "").lower():
+                for item in await self._json_answer(response, policy):
+                    yield item
+                return
+            state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
+            parser = SSEParser()
+            chunks = response.aiter_bytes()
+            stall_deadline = finish_deadline = float("inf")
+            reads = _ReadDeadline()
+            while not state.finished:
+                deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
+                eof = False
+                try:
+                    chunk = await reads.next(chunks, deadline)
+                except TimeoutError:
+                    if state.finish_reason is not None:
+                        break  # finished; the usage chunk or [DONE] never came
+                    if not state.any_token:
+                        raise state.fail(K.TIMEOUT, f"no first token within {policy.ttft_timeout:g}s"
+                                         + state.waiting_note()) from None
+                    raise state.fail(K.INTERRUPTED, f"stalled: no tokens for {policy.stall_timeout:g}s") from None
+                except Exception as exc:
+                    state.lost_connection(classify_exception(exc).detail)
+                    break
+                if chunk is None:
+                    items, eof = parser.close(), True
+                else:
+                    items = parser.feed(chunk)
+                state.count_dropped(parser.dropped)
+                for item in items:
+                    for text, reasoning in state.handle(item):
+                        yield Delta(text, reasoning)
+                    if state.finished:
+                        break
+                now = loop.time()  # after the consumer ran: its own slowness is not a stall
+                if state.took_token():
+                    stall_deadline = now + policy.stall_timeout
+                if state.finish_reason is not None and finish_deadline == float("inf"):
+                    finish_deadline = now + min(FINISH_GRACE, policy.stall_timeout)
+                if eof:
+                    break
+            if state.finished:
+                await self._drain(chunks)
+            state.check_complete()
+            yield Done(state.finish_reason, state.usage, state.model)
+        finally:
+            if reads is not None:
+                reads.close()
+            if chunks is not None:
+                with contextlib.suppress(Exception):
+                    await chunks.aclose()  # type: ignore[attr-defined]
+            with contextlib.suppress(Exception):
+                await response.aclose()
+
+    async def _json_answer(self, response: httpx.Response, policy: Policy) -> list[Delta | Done]:
+        """A whole (non-streamed) answer: reasoning and content as Deltas, then Done."""
+        body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, policy.stall_timeout)
+        if problem:
+            raise _failed(K.INTERRUPTED, f"response body {problem}")
+        try:
+            data = _loads(body)
+        except (ValueError, RecursionError):
+            raise _failed(K.PROTOCOL, "malformed JSON response") from None
+        state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
+        message = state.json_message(data)
+        items: list[Delta | Done] = []
+        if message.reasoning:
+            items.append(Delta(message.reasoning, reasoning=True))
+        if message.content:
+            items.append(Delta(message.content))
+        items.append(Done(message.finish_reason, parse_usage(data.get("usage")), message.model))
+        return items
+
+    @staticmethod
+    async def _drain(chunks: AsyncIterator[bytes]) -> None:
+        """Read the tail after [DONE] briefly, so a well-behaved connection returns to the pool."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(DRAIN_GRACE):
+                seen = 0
+                async for chunk in chunks:
+                    seen += len(chunk)
+                    if seen > ERROR_BODY_LIMIT:
+                        break
+
+    # -- models ----------------------------------------------------------------------------
+
+    async def list_models(self, timeout: float) -> list[str]:
+        """GET {base_url}/models; the ids of `data[]`. Raises ProviderError like `chat`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        response = await self._open("GET", "/models", deadline, timeout, accept="application/json",
+                                    budget=f"{timeout:g}s")
+        try:
+            async with asyncio.timeout_at(deadline):
+                if not 200 <= response.status_code < 300:
+                    raise await self._fail_status(response, timeout)
+                body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, timeout)
+            if problem:
+                raise _failed(K.PROTOCOL, f"model list {problem}")
+            try:
+                data = _loads(body)
+            except (ValueError, RecursionError):
+                raise _failed(K.PROTOCOL, "malformed JSON model list") from None
+            if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):
+                raise ProviderError(classify_error_object(data["error"], response.status_code, response.headers,
+                                                          self._clock.wall()))
+            items = data.get("data") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise _failed(K.PROTOCOL, "model list without data[]")
+            return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        except TimeoutError:
+            raise _failed(K.TIMEOUT, f"model list not received within {timeout:g}s") from None
+        finally:
+            with contextlib.suppress(Exception):
+                await response.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        if self._http is not None:
+            client, self._http = self._http, None
+            await client.aclose()

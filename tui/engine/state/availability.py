@@ -1,0 +1,209 @@
+"""Availability: a circuit breaker per model and a block per provider, on an injected clock.
+
+States a model can be in (derived, never stored as a word):
+- available: closed breaker;
+- disabled: open — by hand (`manual`, for a duration or until enabled) or automatically (`auto`,
+  after a failure, for a cooldown that grows `base × factor^(trips-1)` up to `max`);
+- probing: half-open — a disable ran out; the next trial (background probe or real request)
+  closes it on success or re-opens it with the next, longer cooldown on failure;
+- blocked: its provider (and key) is out, after a quota or auth failure.
+
+All of it lives in the shared `StateStore`, so other processes see the same picture. Deadlines
+are wall-clock times because they cross process boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from collections.abc import Callable
+
+from tui.engine.clock import Clock
+from tui.engine.config import Config
+from tui.engine.failures import Failure, FailureKind, Scope
+from tui.engine.secrets import redact_known
+
+StateWord = Literal["available", "disabled", "probing", "blocked"]
+
+
+@dataclass(frozen=True)
+class ModelAvailability:
+    """What the breaker says about one model right now."""
+
+    state: StateWord
+    remaining_s: float | None = None  # for disabled/blocked: seconds left; None = until enabled
+    until: float | None = None  # wall time the disable ends (None = until enabled)
+    source: str | None = None  # manual / auto
+    kind: str | None = None  # the failure kind behind an auto disable or block; "manual" otherwise
+    reason: str = ""
+    trips: int = 0
+    since: float | None = None  # wall time the disable or block began (for a countdown bar's full length)
+
+    @property
+    def usable(self) -> bool:
+        return self.state in ("available", "probing")
+
+
+def _running(disabled: dict | None, now: float) -> bool:
+    """A disable whose deadline has not passed (or that lasts until enabled)."""
+    return bool(disabled) and (disabled.get("until") is None or disabled["until"] > now)
+
+
+def _manual_holds(disabled: dict | None, now: float) -> bool:
+    """A manual disable that is still running; once it ran out the model is probed like any other."""
+    return _running(disabled, now) and disabled.get("source") == "manual"
+
+
+class Availability:
+    """Reads and changes the breaker state held in a StateStore."""
+
+    def __init__(self, config: Config, store, clock: Clock,
+                 key_fingerprint: Callable[[str], str | None] = lambda provider: None) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self._fingerprint = key_fingerprint
+
+    # -- queries ---------------------------------------------------------------------------------
+    def of(self, model: str) -> ModelAvailability:
+        """The current availability of a model (by name)."""
+        data = self.store.data
+        now = self.clock.wall()
+        provider = self.config.models[model].provider
+        block = self._live_block(data.get("providers", {}).get(provider), provider, now)
+        rec = data.get("models", {}).get(model) or {}
+        trips = int(rec.get("trips", 0))
+        disabled = rec.get("disabled")
+        if disabled:
+            until = disabled.get("until")
+            if _running(disabled, now):
+                return ModelAvailability(
+                    "disabled", None if until is None else until - now, until, disabled.get("source"),
+                    disabled.get("kind"), disabled.get("reason", ""), trips, disabled.get("since"))
+            return ModelAvailability("probing", source=disabled.get("source"), kind=disabled.get("kind"),
+                                     reason=disabled.get("reason", ""), trips=trips)
+        if block is not None:
+            until = block.get("until")
+            return ModelAvailability("blocked", None if until is None else until - now, until, "auto",
+                                     block.get("kind"), block.get("reason", ""), trips, block.get("since"))
+        if rec.get("probing"):
+            return ModelAvailability("probing", trips=trips)
+        return ModelAvailability("available", trips=trips)
+
+    def earliest_return(self, models: list[str]) -> float | None:
+        """Seconds until the first of `models` becomes usable again (None if none has a deadline)."""
+        remaining = [a.remaining_s for a in (self.of(m) for m in models)
+                     if a.state in ("disabled", "blocked") and a.remaining_s is not None]
+        return min(remaining) if remaining else None
+
+    def _live_block(self, block: dict | None, provider: str, now: float) -> dict | None:
+        if not block:
+            return None
+        until = block.get("until")
+        if until is not None and until <= now:
+            return None
+        fingerprint = block.get("key_fingerprint")
+        if fingerprint is not None and fingerprint != self._fingerprint(provider):
+            return None  # the key changed since the auth failure: give the new key a chance
+        return block
+
+    # -- manual control --------------------------------------------------------------------------
+    def disable(self, model: str, seconds: float | None, reason: str = "") -> None:
+        """Disable by hand for `seconds` (None: until enabled). Never lifted early by a probe."""
+        now = self.clock.wall()
+        entry = {"source": "manual", "kind": "manual", "reason": redact_known(reason)[:200], "since": now,
+                 "until": None if seconds is None else now + seconds}
+
+        def mutate(data: dict) -> None:
+            rec = data["models"].setdefault(model, {})
+            rec["disabled"] = entry
+            rec["probing"] = False
+
+        self.store.update(mutate)
+
+    def enable(self, model: str) -> None:
+        """Bring a model back now: clears its disable, its trips and its provider's block."""
+        provider = self.config.models[model].provider
+
+        def mutate(data: dict) -> None:
+            data["models"].pop(model, None)
+            data["providers"].pop(provider, None)
+
+        self.store.update(mutate)
+
+    # -- results of trials -----------------------------------------------------------------------
+    def record_success(self, model: str, *, deliberate: bool = False) -> None:
+        """A success closes the breaker and resets its trips (no write when nothing changes).
+
+        A success that arrives while an automatic disable still runs (a request started before the
+        trip) is ignored unless `deliberate` (the user asked to check this model now).
+        """
+        rec = self.store.data.get("models", {}).get(model)
+        if not rec:
+            return
+        disabled = rec.get("disabled")
+        now = self.clock.wall()
+        if _manual_holds(disabled, now):
+            return  # a manual disable is never lifted early by a result
+        if disabled and not deliberate and _running(disabled, now):
+            return  # still cooling down (e.g. a success from a request started before the trip)
+
+        def mutate(data: dict) -> None:
+            cur = data["models"].get(model)
+            if cur and not _manual_holds(cur.get("disabled"), now):
+                data["models"].pop(model, None)
+
+        self.store.update(mutate, durable=False)
+
+    def record_failure(self, model: str, failure: Failure) -> float | None:
+        """Apply the policy for a failure; returns how long the model (or provider) is out.
+
+        Returns None when the failure disables nothing (request-scoped kinds) and `inf` when it
+        lasts until a user enables it (quota without a reset time, auth).
+        """
+        policy = failure.policy
+        if policy.scope is Scope.REQUEST:
+            return None
+        now = self.clock.wall()
+        detail = redact_known(failure.detail)[:200]
+        if policy.scope is Scope.PROVIDER:
+            provider = self.config.models[model].provider
+            until = None
+            if failure.reset_at is not None:
+                until = failure.reset_at
+            elif failure.retry_after_s is not None:
+                until = now + failure.retry_after_s
+            block = {"kind": failure.kind.value, "reason": detail, "since": now, "until": until,
+                     "key_fingerprint": self._fingerprint(provider) if failure.kind is FailureKind.AUTH else None}
+
+            def mutate_provider(data: dict) -> None:
+                data["providers"][provider] = block
+
+            self.store.update(mutate_provider)
+            return float("inf") if until is None else max(0.0, until - now)
+
+        model_policy = self.config.models[model].policy
+        out: dict = {}
+
+        def mutate(data: dict) -> None:
+            rec = data["models"].setdefault(model, {})
+            current = rec.get("disabled")
+            if _manual_holds(current, now):
+                out["seconds"] = None if current.get("until") is None else current["until"] - now
+                return  # a manual disable still holds; don't shorten or relabel it
+            trips = int(rec.get("trips", 0)) + 1
+            if policy.fixed_cooldown_s is not None:
+                seconds = policy.fixed_cooldown_s
+            else:
+                seconds = model_policy.cooldown_for(trips)
+                if failure.retry_after_s is not None:
+                    seconds = max(seconds, failure.retry_after_s)  # Retry-After is a floor
+            if current and current.get("until") is not None and current["until"] > now + seconds:
+                seconds = current["until"] - now  # never shorten a longer cooldown already running
+            rec.update(trips=trips, probing=False, disabled={
+                "source": "auto", "kind": failure.kind.value, "reason": detail, "since": now,
+                "until": now + seconds, "status": failure.status})
+            out["seconds"] = seconds
+
+        self.store.update(mutate, durable=False)
+        return out.get("seconds")

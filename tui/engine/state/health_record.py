@@ -1,0 +1,73 @@
+"""Per-model health from active probes and passive chat results, kept in memory.
+
+One record per model, fed by both the health monitor and every chat attempt, so a model that just
+failed a real request shows it even if no probe ran.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from statistics import median
+
+WINDOW = 20  # outcomes kept for the success rate
+
+
+@dataclass
+class HealthRecord:
+    outcomes: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # True/False
+    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    last_latency_ms: float | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    checked_at: float | None = None  # wall time of the last probe or attempt
+
+    def record(self, ok: bool, at: float, latency_ms: float | None = None, *,
+               error: str | None = None, kind: str | None = None) -> None:
+        self.outcomes.append(ok)
+        self.checked_at = at
+        if latency_ms is not None:
+            self.last_latency_ms = latency_ms
+            self.latencies_ms.append(latency_ms)
+        if ok:
+            self.last_error = None
+            self.last_error_kind = None
+        else:
+            self.last_error = (error or kind or "failed")[:160]
+            self.last_error_kind = kind
+
+    @property
+    def success_rate(self) -> float | None:
+        return sum(self.outcomes) / len(self.outcomes) if self.outcomes else None
+
+    @property
+    def p50_ms(self) -> float | None:
+        return median(self.latencies_ms) if self.latencies_ms else None
+
+    @property
+    def status(self) -> str:
+        """healthy / degraded / unknown.
+
+        Degraded when the last outcome failed, or when fewer than half of four or more recent
+        outcomes succeeded. A model that just recovered reads healthy at once; the success-rate
+        column still shows its recent history.
+        """
+        if not self.outcomes:
+            return "unknown"
+        rate = self.success_rate or 0.0
+        if not self.outcomes[-1] or (len(self.outcomes) >= 4 and rate < 0.5):
+            return "degraded"
+        return "healthy"
+
+
+class HealthBook:
+    """All records, by model name."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, HealthRecord] = {}
+
+    def get(self, model: str) -> HealthRecord:
+        rec = self.records.get(model)
+        if rec is None:
+            rec = self.records[model] = HealthRecord()
+        return rec

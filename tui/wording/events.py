@@ -1,0 +1,61 @@
+"""The event log's lines for status changes and probe results (the main screen decides when)."""
+
+from __future__ import annotations
+
+from tui.engine.state.status import ModelStatus
+from tui.wording.status import OUT, format_ms, out_for
+from tui.wording.trail import short_name
+
+
+def describe_change(row: ModelStatus, before: tuple | None, *, mine: bool) -> tuple[str, str, bool] | None:
+    """(text, severity, toast) for one model's change since the last tick, or None to say nothing.
+
+    `before` is (status, until, source) from the last tick; `mine` means this UI made the change
+    (it was logged when the user acted, so only changes from elsewhere or automatic ones are told).
+    """
+    name = short_name(row.model)
+    was = before[0] if before else None
+    if row.status in OUT:
+        if row.source == "manual":
+            if mine:
+                return None
+            why = f": {row.reason}" if row.reason else ""
+            return f"{row.model} disabled elsewhere {out_for(row)}{why}", "warning", True
+        if row.status == "blocked":
+            return f"{name} blocked {out_for(row)}: provider {row.kind}", "error", True
+        trip = f", trip {row.trips}" if row.trips > 1 else ""
+        return f"{name} out {out_for(row)}: {row.kind}{trip}", "warning", True
+    if row.status == "probing":
+        return f"{name}: time is up, probing it (half-open)", "information", False
+    if was in (*OUT, "probing"):
+        if mine:
+            return None
+        if was == "disabled" and before and before[2] == "manual":
+            return f"{row.model} enabled elsewhere", "information", True
+        return f"{name} recovered: {row.status}", "information", True
+    if row.status == "degraded":
+        return f"{name} degraded: {row.error or 'failed'}", "warning", False
+    return f"{name} is {row.status}", "information", False
+
+
+def probe_summary(results: list, kind: str) -> list[tuple[str, str]]:
+    """Log lines for a sweep ('sweep'), half-open trials ('trials') or a user check ('check')."""
+    probed = [r for r in results if r.ok is not None]
+    if kind == "sweep":
+        if not probed:
+            return []
+        failed = [r for r in probed if not r.ok]
+        lines = [(f"health sweep: {len(probed) - len(failed)} ok, {len(failed)} failed",
+                  "warning" if failed else "information")]
+        return lines + [(f"probe {short_name(r.model)} failed: {r.error}", "warning") for r in failed]
+    lines = []
+    word = "trial" if kind == "trials" else "check"
+    for r in results:
+        if r.ok is None:
+            if kind == "check":
+                lines.append((f"check {short_name(r.model)} skipped: {r.skipped}", "information"))
+        elif r.ok:
+            lines.append((f"{word} {short_name(r.model)}: ok in {format_ms(r.latency_ms)}", "information"))
+        else:
+            lines.append((f"{word} {short_name(r.model)} failed: {r.error}", "warning"))
+    return lines
