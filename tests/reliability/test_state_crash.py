@@ -1,6 +1,6 @@
 """The shared state file under crashes and contention, through the engine and the CLI.
 
-tests/unit/test_state_store.py kills a raw `StateStore` writer and hammers the raw store from two
+tests/unit/test_state_store.py kills a raw `FileStore` writer and hammers the raw store from two
 processes. Here the same is done one level up, where users are: `ModelFallback.disable/enable`
 and `record_failure` (what a chat does), and the real `modelfallback disable` / `enable` commands.
 """
@@ -20,7 +20,7 @@ import pytest
 
 import tui.cli
 
-from tui.engine.state.file_store import VERSION, StateStore
+from tui.engine.state.file_store import VERSION, FileStore
 
 MODELS = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)] + ["shared"]
 CONFIG = ('providers:\n  p: {base_url: "http://127.0.0.1:9/v1", api_key_env: MF_STATE_KEY}\n'
@@ -103,7 +103,7 @@ def test_sigkill_of_the_engine_mid_write_always_leaves_a_valid_file(world) -> No
         kills += proc.returncode == -signal.SIGKILL
         if state.exists():
             valid(state)
-            store = StateStore(state)
+            store = FileStore(state)
             assert store.warnings == []  # nothing was moved aside
     assert kills == 12 and state.exists()
     data = valid(state)

@@ -8,7 +8,7 @@ from tui.engine.state.availability import Availability
 from tui.engine.clock import FakeClock
 from tui.engine.config import Config, ModelConfig, Policy, ProviderConfig
 from tui.engine.failures import Failure, FailureKind
-from tui.engine.state.file_store import StateStore
+from tui.engine.state.file_store import FileStore
 
 POLICY = Policy(cooldown_base=10, cooldown_factor=2, cooldown_max=60)
 
@@ -28,7 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def av(clock: FakeClock) -> Availability:
-    return Availability(make_config(), StateStore(None), clock, key_fingerprint=lambda p: "fp1")
+    return Availability(make_config(), FileStore(None), clock, key_fingerprint=lambda p: "fp1")
 
 
 def test_fresh_model_is_available(av: Availability) -> None:
@@ -118,7 +118,7 @@ def test_quota_without_reset_lasts_until_enabled(av: Availability, clock: FakeCl
 
 def test_auth_block_lifts_when_the_key_changes(clock: FakeClock) -> None:
     key = {"fp": "old"}
-    av = Availability(make_config(), StateStore(None), clock, key_fingerprint=lambda p: key["fp"])
+    av = Availability(make_config(), FileStore(None), clock, key_fingerprint=lambda p: key["fp"])
     av.record_failure("a", Failure(FailureKind.AUTH, status=401))
     assert av.of("b").state == "blocked"
     key["fp"] = "new"

@@ -16,7 +16,7 @@ from tui.engine.events import (Answered, AttemptSkipped, ChainFailed, ChatMessag
                                ChatRequest, Restarted, Token, Usage, Waiting)
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.state.health_record import HealthBook
-from tui.engine.state.file_store import StateStore
+from tui.engine.state.file_store import FileStore
 
 POLICY = Policy(cooldown_base=10, cooldown_factor=2, cooldown_max=300, retry_after_wait=5)
 
@@ -65,7 +65,7 @@ def build(scripts: dict, *, group=("a", "b", "c"), other_provider: dict | None =
         models.update({n: ModelConfig(n, n, "q", POLICY) for n in other_provider})
         clients["q"] = FakeClient(other_provider)
     config = Config(providers, "p", {"g": tuple(group)}, models, POLICY)
-    av = Availability(config, StateStore(None), clock)
+    av = Availability(config, FileStore(None), clock)
     sleeps: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:

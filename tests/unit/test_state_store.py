@@ -15,12 +15,12 @@ import pytest
 from pathlib import Path
 
 from tui.engine.state import file_store as state_store
-from tui.engine.state.file_store import VERSION, StateStore
+from tui.engine.state.file_store import VERSION, FileStore
 
 
 def test_update_persists_and_another_store_sees_it(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    a, b = StateStore(path), StateStore(path)
+    a, b = FileStore(path), FileStore(path)
     a.update(lambda d: d["models"].update(x={"trips": 1}))
     assert b.changed_on_disk()
     assert b.data["models"] == {"x": {"trips": 1}}
@@ -30,7 +30,7 @@ def test_update_persists_and_another_store_sees_it(tmp_path: Path) -> None:
 
 def test_a_noop_update_does_not_write(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    store = StateStore(path)
+    store = FileStore(path)
     store.update(lambda d: None)
     assert not path.exists()
 
@@ -38,7 +38,7 @@ def test_a_noop_update_does_not_write(tmp_path: Path) -> None:
 def test_corrupt_file_is_moved_aside_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text('{"version": 1, "models": {"x"')
-    store = StateStore(path)
+    store = FileStore(path)
     assert store.data["models"] == {}
     assert len(store.warnings) == 1 and "moved it to" in store.warnings[0]
     aside = list(tmp_path.glob("state.json.corrupt-*"))
@@ -48,7 +48,7 @@ def test_corrupt_file_is_moved_aside_with_a_warning(tmp_path: Path) -> None:
 def test_an_unknown_older_version_is_moved_aside(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text(json.dumps({"version": 0, "models": {}}))
-    store = StateStore(path)
+    store = FileStore(path)
     assert store.data["version"] == VERSION and "moved it to" in store.warnings[0]
     assert len(list(tmp_path.glob("state.json.corrupt-*"))) == 1
 
@@ -58,7 +58,7 @@ def test_a_file_from_a_newer_version_is_never_moved_nor_overwritten(tmp_path: Pa
     path = tmp_path / "state.json"
     newer = json.dumps({"version": VERSION + 1, "models": {"m": {"disabled": {"source": "manual"}}}, "x": [1]})
     path.write_text(newer)
-    store = StateStore(path)
+    store = FileStore(path)
     assert store.data["models"] == {}
     assert len(store.warnings) == 1 and "written by a newer modelfallback" in store.warnings[0]
     store.update(lambda d: d["models"].setdefault("auto", {"trips": 1}), durable=False)  # kept in memory
@@ -73,7 +73,7 @@ def test_a_file_from_a_newer_version_is_never_moved_nor_overwritten(tmp_path: Pa
 
 def test_a_newer_version_written_while_running_is_not_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    store = StateStore(path)
+    store = FileStore(path)
     store.update(lambda d: d["models"].setdefault("a", {"trips": 1}))
     newer = json.dumps({"version": VERSION + 1, "models": {}})
     path.write_text(newer)
@@ -105,20 +105,20 @@ def _set(model: str, value: object):
 
 def test_write_behind_is_visible_at_once_and_on_disk_after_the_writer(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    store = StateStore(path)
+    store = FileStore(path)
     release = hold_writer()  # the file must wait
     store.update(_set("m", {"trips": 1}), durable=False)
     assert store.data["models"]["m"] == {"trips": 1}  # this process sees it at once
     assert not path.exists()  # ... before the writer wrote it
     release.set()
     drain_writer()
-    assert StateStore(path).data["models"]["m"] == {"trips": 1}
+    assert FileStore(path).data["models"]["m"] == {"trips": 1}
     assert store.data["models"]["m"] == {"trips": 1} and not store.changed_on_disk()
 
 
 def test_pending_changes_survive_another_process_write_and_keep_their_order(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    store, other = StateStore(path), StateStore(path)
+    store, other = FileStore(path), FileStore(path)
     release = hold_writer()
     store.update(_set("auto", {"trips": 1}), durable=False)
     other.update(_set("manual", {"disabled": {"source": "manual"}}))  # another process, meanwhile
@@ -128,35 +128,35 @@ def test_pending_changes_survive_another_process_write_and_keep_their_order(tmp_
     assert set(on_disk["models"]) == {"manual"}  # the pending write went first, then the manual one
     release.set()
     drain_writer()
-    assert set(StateStore(path).data["models"]) == {"manual"}
+    assert set(FileStore(path).data["models"]) == {"manual"}
 
 
 def test_many_write_behind_updates_are_all_written(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    store = StateStore(path)
+    store = FileStore(path)
     for n in range(200):
         store.update(_set(f"m{n}", n), durable=False)
     drain_writer()
-    assert StateStore(path).data["models"] == {f"m{n}": n for n in range(200)}
+    assert FileStore(path).data["models"] == {f"m{n}": n for n in range(200)}
 
 
 def test_a_process_that_exits_normally_writes_what_was_pending(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    code = (f"from tui.engine.state.file_store import StateStore\n"
-            f"StateStore({str(path)!r}).update(lambda d: d['models'].update(m={{'trips': 3}}), durable=False)\n")
+    code = (f"from tui.engine.state.file_store import FileStore\n"
+            f"FileStore({str(path)!r}).update(lambda d: d['models'].update(m={{'trips': 3}}), durable=False)\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
-    assert StateStore(path).data["models"] == {"m": {"trips": 3}}
+    assert FileStore(path).data["models"] == {"m": {"trips": 3}}
 
 
 def test_memory_store_needs_no_file() -> None:
-    store = StateStore(None)
+    store = FileStore(None)
     store.update(lambda d: d["models"].update(x={}))
     assert store.data["models"] == {"x": {}}
     assert not store.refresh()
 
 
 def _hammer(path: str, worker: int, rounds: int) -> None:
-    store = StateStore(path)
+    store = FileStore(path)
     for i in range(rounds):
         key = f"w{worker}-{i}"
         store.update(lambda d, key=key: d["models"].update({key: {"trips": 1}}))
@@ -179,7 +179,7 @@ def test_two_processes_lose_no_update(tmp_path: Path) -> None:
 
 def _hammer_mixed(path: str, worker: int, rounds: int) -> None:
     """Write-behind and durable updates interleaved with reads; counters catch a change applied twice."""
-    store = StateStore(path)
+    store = FileStore(path)
     for i in range(rounds):
         key = f"w{worker}-{i}"
         store.update(lambda d, key=key: d["models"].update({key: {"trips": 1}}), durable=False)
@@ -206,8 +206,8 @@ def test_two_processes_with_write_behind_lose_no_update_and_apply_none_twice(tmp
 
 WRITER = """
 import sys
-from tui.engine.state.file_store import StateStore
-store = StateStore(sys.argv[1])
+from tui.engine.state.file_store import FileStore
+store = FileStore(sys.argv[1])
 i = 0
 while True:
     i += 1
@@ -228,5 +228,26 @@ def test_sigkill_mid_write_always_leaves_a_valid_file(tmp_path: Path) -> None:
             assert data["version"] == VERSION
             checked += 1
     assert checked >= 10  # the writer really ran and was killed while writing
-    store = StateStore(path)
+    store = FileStore(path)
     assert store.warnings == []
+
+
+def test_a_lease_is_held_by_one_owner_until_it_expires(tmp_path: Path) -> None:
+    """Two processes' stores on one file: one recheck per lease; a dead holder blocks only until expiry."""
+    path = tmp_path / "state.json"
+    a, b = FileStore(path), FileStore(path)
+    assert a.take_lease("recheck:m", "a", 15.0, now=100.0)
+    assert not b.take_lease("recheck:m", "b", 15.0, now=101.0)  # a holds it (b read the file just now)
+    assert a.take_lease("recheck:m", "a", 15.0, now=102.0)  # the holder may renew
+    assert b.take_lease("recheck:other", "b", 30.0, now=102.0)  # another name is free
+    assert not b.take_lease("recheck:m", "b", 15.0, now=116.9)
+    assert b.take_lease("recheck:m", "b", 15.0, now=117.1)  # a's lease ran out (a may be dead)
+    assert json.loads(path.read_text())["leases"]["recheck:m"] == {"owner": "b", "until": 132.1}
+    assert set(json.loads(path.read_text())["leases"]) == {"recheck:m", "recheck:other"}
+    assert b.take_lease("x", "b", 1.0, now=200.0)
+    assert set(json.loads(path.read_text())["leases"]) == {"x"}  # expired ones are dropped
+
+
+def test_leases_in_memory(tmp_path: Path) -> None:
+    store = FileStore(None)
+    assert store.take_lease("m", "a", 10.0, now=0.0) and not store.take_lease("m", "b", 10.0, now=5.0)

@@ -23,7 +23,7 @@ from tui.engine.config import Config, ModelConfig
 from tui.engine.events import Answered, ChainEvent, ChainFailed, ChatMessage, ChatRequest
 from tui.engine.policy.health import HealthMonitor, ProbeResult
 from tui.engine.state.health_record import HealthBook
-from tui.engine.state.file_store import StateStore
+from tui.engine.state.store import open_store
 from tui.engine.state.status import ModelStatus, model_status
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class ModelFallback:
         self.clients: dict[str, ProviderClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
             for name, provider in config.providers.items()}
-        self.store = StateStore(state_path)
+        self.store = open_store(state_path)
         self.availability = Availability(config, self.store, self.clock,
                                          key_fingerprint=lambda p: self.clients[p].key_fingerprint())
         self.health = HealthBook()

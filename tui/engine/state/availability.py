@@ -8,8 +8,8 @@ States a model can be in (derived, never stored as a word):
   closes it on success or re-opens it with the next, longer cooldown on failure;
 - blocked: its provider (and key) is out, after a quota or auth failure.
 
-All of it lives in the shared `StateStore`, so other processes see the same picture. Deadlines
-are wall-clock times because they cross process boundaries.
+All of it lives in the shared state store (`store.StateStore`: a file, or Redis), so other
+processes see the same picture. Deadlines are wall-clock times because they cross process boundaries.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tui.engine.clock import Clock
 from tui.engine.config import Config
 from tui.engine.failures import Failure, FailureKind, Scope
 from tui.engine.secrets import redact_known
+from tui.engine.state.store import StateStore
 
 StateWord = Literal["available", "disabled", "probing", "blocked"]
 
@@ -55,9 +56,9 @@ def _manual_holds(disabled: dict | None, now: float) -> bool:
 
 
 class Availability:
-    """Reads and changes the breaker state held in a StateStore."""
+    """Reads and changes the breaker state held in a state store."""
 
-    def __init__(self, config: Config, store, clock: Clock,
+    def __init__(self, config: Config, store: StateStore, clock: Clock,
                  key_fingerprint: Callable[[str], str | None] = lambda provider: None) -> None:
         self.config = config
         self.store = store

@@ -63,11 +63,13 @@ def _writer() -> ThreadPoolExecutor:
 
 
 def empty_state() -> dict:
-    return {"version": VERSION, "models": {}, "providers": {}, "health": {}}
+    return {"version": VERSION, "models": {}, "providers": {}, "health": {}, "leases": {}}
 
 
-class StateStore:
-    """A JSON document shared through a file, or kept in memory when `path` is None."""
+class FileStore:
+    """A JSON document shared through a file, or kept in memory when `path` is None.
+
+    One implementation of the `StateStore` interface (`tui.engine.state.store`)."""
 
     def __init__(self, path: Path | str | None) -> None:
         self.path = Path(path) if path is not None else None
@@ -102,7 +104,36 @@ class StateStore:
         return self._reload_if_changed()
 
     # -- writing -------------------------------------------------------------------------------
-    def update(self, mutate: Callable[[dict], object], *, durable: bool = True) -> object:
+    @property
+    def location(self) -> str:
+        """Where the state lives, for messages."""
+        return "memory" if self.path is None else str(self.path)
+
+    @property
+    def offline(self) -> str | None:
+        """A file store is never offline (a path that cannot be used raises StateFileError)."""
+        return None
+
+    def take_lease(self, name: str, owner: str, ttl_s: float, now: float) -> bool:
+        """Hold `name` for `ttl_s` seconds unless another owner holds it; True when taken.
+
+        Written at once (under the file lock, without an fsync: a lease is transient), so a
+        process that reads the file after this returns sees it. Expired leases are dropped here.
+        """
+        def mutate(data: dict) -> bool:
+            leases = data.setdefault("leases", {})
+            for key in [k for k, v in leases.items() if not isinstance(v, dict) or v.get("until", 0) <= now]:
+                del leases[key]
+            held = leases.get(name)
+            if held is not None and held.get("owner") != owner:
+                return False
+            leases[name] = {"owner": owner, "until": now + ttl_s}
+            return True
+
+        return bool(self.update(mutate, fsync=False))
+
+    def update(self, mutate: Callable[[dict], object], *, durable: bool = True,
+               fsync: bool | None = None) -> object:
         """Apply `mutate` to the latest document and persist it, atomically, under the lock.
 
         `durable=False` is for automatic, transient changes (cooldowns, health rows): the change
@@ -110,23 +141,25 @@ class StateStore:
         fsync, so a failover never waits for the disk. The write is still atomic (temp file, then
         rename); a process killed in that moment loses only a transient cooldown. `mutate` must
         depend only on the document and what it captured: it runs again on the file's latest
-        document when written.
+        document when written. `fsync=False` writes before returning but skips the fsync (a lease:
+        other processes must see it now, a crash may lose it).
         """
         if self.path is None:
             return mutate(self._data)
+        lasting = durable and fsync is not False  # a change the user expects to outlive this process
         if self.newer_file is not None:
-            return self._update_in_memory(mutate, durable)
+            return self._update_in_memory(mutate, lasting)
         if not durable:
             return self._update_behind(mutate)
         with self._io, self._locked():
             self._flush_pending()  # earlier automatic changes reach the file first
             self._reload_if_changed(force=True)
             if self.newer_file is not None:  # a newer version wrote it meanwhile: never overwrite it
-                return self._update_in_memory(mutate, durable)
+                return self._update_in_memory(mutate, lasting)
             data = copy.deepcopy(self._data)
             result = mutate(data)
             if data != self._data:
-                signature = self._write(data, True)
+                signature = self._write(data, durable if fsync is None else fsync)
                 with self._mutex:
                     self._data, self._signature = data, signature
             return result
@@ -249,7 +282,7 @@ class StateStore:
             self.newer_file = None
             if not isinstance(data, dict) or version != VERSION:
                 raise ValueError(f"unsupported state version {data.get('version') if isinstance(data, dict) else '?'}")
-            for key in ("models", "providers", "health"):
+            for key in ("models", "providers", "health", "leases"):
                 if not isinstance(data.setdefault(key, {}), dict):
                     raise ValueError(f"'{key}' is not an object")
         except FileNotFoundError:  # removed between the stat and the read

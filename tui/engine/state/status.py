@@ -39,6 +39,8 @@ class ModelStatus:
     kind: str | None = None
     trips: int = 0
     since: float | None = None  # wall time the disable began: `until - since` is the countdown's full length
+    next_check_s: float | None = None  # an automatic disable: seconds until its next recheck (0 = due)
+    uptime: float | None = None  # the provider's own uptime figure, percent (OpenRouter: last 30 min)
 
     @property
     def glyph(self) -> str:
@@ -55,6 +57,10 @@ class ModelStatus:
         if self.status in ("disabled", "blocked"):
             out.update(remaining_s=None if self.remaining_s is None else round(self.remaining_s, 1),
                        reason=self.reason, source=self.source, kind=self.kind)
+            if self.next_check_s is not None:
+                out["next_check_s"] = round(self.next_check_s, 1)
+        if self.uptime is not None:
+            out["uptime"] = round(self.uptime, 1)
         return out
 
 
