@@ -30,7 +30,7 @@ def test_unknown_top_level_key_did_you_mean() -> None:
 def test_unknown_key_without_a_close_match_lists_the_keys() -> None:
     assert error_of(with_groups("  c: [m]\n", tail="zzz: 1\n")) == (
         "g.yaml:7: zzz: unknown key 'zzz'; expected one of: "
-        "providers, default_provider, groups, policy, health")
+        "providers, default_provider, groups, policy, health, state")
 
 
 def test_unknown_provider_key_did_you_mean() -> None:
@@ -337,3 +337,58 @@ def test_state_lookup_order(dirs: dict[str, Path]) -> None:
     assert find_state_path(None, env) == Path("/from/env.json")
     assert find_state_path(None, {}) == dirs["state"] / "state.json"
     assert not (dirs["state"] / "state.json").exists()  # looking up never creates the file
+
+
+# ------------------------------------------------------------------ health.recheck, catalog, state
+
+
+def test_recheck_defaults_to_15s_and_is_validated_like_every_duration() -> None:
+    assert load_config_text(with_groups("  c: [m]\n")).health.recheck == 15.0
+    assert load_config_text(with_groups("  c: [m]\n", tail="health: {recheck: 5s}\n")).health.recheck == 5.0
+    assert error_of(with_groups("  c: [m]\n", tail="health: {recheck: 0}\n")) == (
+        "g.yaml:7: health.recheck: expected a duration greater than zero, got 0ms")
+    assert error_of(with_groups("  c: [m]\n", tail="health: {recheck: soon}\n")) == (
+        "g.yaml:7: health.recheck: expected a duration like 30s, 5m or 1h, got 'soon'")
+
+
+def test_the_catalog_defaults_to_openrouter_for_its_base_url_only() -> None:
+    config = load_config_text(TWO_PROVIDERS + "default_provider: openrouter\ngroups:\n  c: [m]\n")
+    assert config.providers["openrouter"].catalog == "openrouter"
+    assert config.providers["ollama"].catalog == "none"
+    text = ("providers:\n  mine: {base_url: http://127.0.0.1:8000/v1, catalog: openrouter}\n"
+            "  or: {base_url: https://openrouter.ai/api/v1, catalog: none}\ndefault_provider: mine\ngroups:\n  c: [m]\n")
+    config = load_config_text(text)
+    assert (config.providers["mine"].catalog, config.providers["or"].catalog) == ("openrouter", "none")
+    assert error_of(text.replace("catalog: none", "catalog: listing")) == (
+        "g.yaml:3: providers.or.catalog: unknown catalog 'listing'; expected one of: openrouter, none")
+
+
+def test_state_key_is_a_path_relative_to_the_file_or_a_redis_url(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "groups.yaml"
+    path.parent.mkdir()
+    path.write_text(with_groups("  c: [m]\n", tail="state: shared/state.json\n"))
+    assert load_config(path).state == str(tmp_path / "cfg" / "shared" / "state.json")
+    path.write_text(with_groups("  c: [m]\n", tail="state: redis://:s3cret-pw@10.0.0.5:6380/2?prefix=team\n"))
+    assert load_config(path).state == "redis://:s3cret-pw@10.0.0.5:6380/2?prefix=team"
+    assert load_config_text(with_groups("  c: [m]\n")).state is None
+
+
+def test_a_bad_redis_url_is_an_error_that_never_shows_the_password() -> None:
+    for url, reason in [("redis://:s3cret-pw@host:notaport/0", "the port must be a number"),
+                        ("redis://:s3cret-pw@host:6379/zero", "with a database number"),
+                        ("redis://:s3cret-pw@host:6379/0?db=1", "unknown option 'db'"),
+                        ("http://:s3cret-pw@host/x", "expected a state file path or a redis://host:port/db URL")]:
+        message = error_of(with_groups("  c: [m]\n", tail=f"state: {url}\n"))
+        assert message.startswith("g.yaml:7: state: ") and reason in message and "s3cret" not in message
+
+
+def test_state_lookup_with_the_config_key_and_redis_urls(dirs: dict[str, Path]) -> None:
+    url = "redis://:pw@127.0.0.1:6379/0"
+    assert find_state_path(None, {}, configured="/from/config.json") == Path("/from/config.json")
+    assert find_state_path(None, {"MODELFALLBACK_STATE": "/from/env.json"}, configured=url) == Path("/from/env.json")
+    assert find_state_path(None, {}, configured=url) == url
+    assert find_state_path(f" {url} ", {}) == url  # --state wins, as given
+    # the demo never uses a shared Redis nor a real file unless --state names it
+    assert find_state_path(None, {}, configured=url, demo=True) == dirs["state"] / "demo-state.json"
+    assert find_state_path(None, {"MODELFALLBACK_STATE": url}, demo=True) == dirs["state"] / "demo-state.json"
+    assert find_state_path(url, {}, demo=True) == url

@@ -93,7 +93,8 @@ class ModelFallback:
 
         env = dict(os.environ if env is None else env)
         config = load_config(find_config_path(None if config_path is None else str(config_path), env))
-        state = find_state_path(None if state_path is None else str(state_path), env, demo=demo)
+        state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
+                                demo=demo)
         return cls(config, state_path=state, env=env, demo=demo, **kwargs)
 
     # -- chat ------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ into them; `paths` finds the config and state files. Only the dataclasses are im
 loader pulls in PyYAML, which a process that already has a `Config` does not need.
 """
 
-from tui.engine.config.model import (PROBE_KINDS, Config, ConfigError, HealthSettings, ModelConfig, Policy,
-                                     ProviderConfig)
+from tui.engine.config.model import (CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, HealthSettings,
+                                     ModelConfig, Policy, ProviderConfig)
 
-__all__ = ["PROBE_KINDS", "Config", "ConfigError", "HealthSettings", "ModelConfig", "Policy", "ProviderConfig"]
+__all__ = ["CATALOG_KINDS", "PROBE_KINDS", "Config", "ConfigError", "HealthSettings", "ModelConfig", "Policy",
+           "ProviderConfig"]

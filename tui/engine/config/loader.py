@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.engine.config.model import (PROBE_KINDS, Config, ConfigError, HealthSettings, ModelConfig, Policy,
-                               ProviderConfig)
+from tui.engine.config.model import (CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, HealthSettings,
+                               ModelConfig, Policy, ProviderConfig)
 from tui.engine.durations import format_duration
+from tui.engine.config.state_location import is_redis_url, parse_redis_url
 from tui.engine.config.yaml_nodes import NodeReader, YNode, join_path, parse_yaml
 
 __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
@@ -23,9 +24,9 @@ __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
 MAX_CONFIG_BYTES = 1 << 20  # a groups.yaml is a few KB; anything this big is not one
 MAX_FACTOR = 100.0
 
-TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health")
-PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe")
-HEALTH_KEYS = ("interval", "timeout", "probe")
+TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state")
+PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog")
+HEALTH_KEYS = ("interval", "timeout", "probe", "recheck")
 COOLDOWN_KEYS = ("base", "factor", "max")
 # policy keys that are plain durations, named as the Policy fields they set
 _POLICY_DURATIONS = ("connect_timeout", "ttft_timeout", "stall_timeout", "manual_disable", "retry_after_wait")
@@ -132,7 +133,7 @@ class _Builder(NodeReader):
         health = self.health(top.get("health"))
         groups, models = self.groups(top["groups"], providers, default, policy)
         return Config(providers=providers, default_provider=default, groups=groups, models=models,
-                      policy=policy, health=health, path=path)
+                      policy=policy, health=health, path=path, state=self.state(top.get("state"), path))
 
     def providers(self, node: YNode) -> dict[str, ProviderConfig]:
         what = "a mapping of provider names to {base_url, api_key_env}"
@@ -148,9 +149,12 @@ class _Builder(NodeReader):
             if "base_url" not in fields:
                 raise self.error(value, join_path(path, "base_url"),
                                  "required key is missing; expected an http:// or https:// URL")
+            base_url = self.base_url(fields["base_url"], join_path(path, "base_url"))
             result[name] = ProviderConfig(
                 name=name,
-                base_url=self.base_url(fields["base_url"], join_path(path, "base_url")),
+                base_url=base_url,
+                catalog=default_catalog(base_url) if _is_null(fields.get("catalog"))
+                else self.choice(fields["catalog"], join_path(path, "catalog"), CATALOG_KINDS, "catalog"),
                 api_key_env=self.api_key_env(fields.get("api_key_env"), join_path(path, "api_key_env")),
                 headers=self.headers(fields.get("headers"), join_path(path, "headers")),
                 probe=None if _is_null(fields.get("probe"))
@@ -256,14 +260,34 @@ class _Builder(NodeReader):
         if _is_null(node):
             return HealthSettings()
         assert node is not None
-        fields = self.mapping(node, "health", HEALTH_KEYS, "a mapping {interval, timeout, probe}")
+        fields = self.mapping(node, "health", HEALTH_KEYS, "a mapping {interval, timeout, probe, recheck}")
         values: dict[str, object] = {}
-        for key in ("interval", "timeout"):
+        for key in ("interval", "timeout", "recheck"):
             if key in fields:
                 values[key] = self.duration(fields[key], f"health.{key}")
         if "probe" in fields:
             values["probe"] = self.choice(fields["probe"], "health.probe", PROBE_KINDS, "probe kind")
         return HealthSettings(**values)  # type: ignore[arg-type]
+
+    def state(self, node: YNode | None, config_path: Path | None) -> str | None:
+        """`state:` — a file path (relative to this file's folder, `~` expanded) or a redis:// URL."""
+        if _is_null(node):
+            return None
+        assert node is not None
+        expected = "a state file path or a redis://host:port/db URL"
+        text = self.string(node, "state", expected).strip()
+        if is_redis_url(text):
+            try:
+                parse_redis_url(text)
+            except ValueError as exc:
+                raise self.error(node, "state", str(exc)) from None  # the message never holds the URL
+            return text
+        if "://" in text:
+            raise self.error(node, "state", f"expected {expected}")  # no echo: a URL may hold a password
+        path = Path(text).expanduser()
+        if not path.is_absolute() and config_path is not None:
+            path = config_path.parent / path
+        return str(path)
 
     # -- groups and models
 
@@ -351,6 +375,12 @@ class _Builder(NodeReader):
                                            policy=dataclasses.replace(policy, **first[ident].overrides))
         groups = {group: tuple(names[(e.provider, e.id)] for e in chain) for group, chain in per_group.items()}
         return groups, models
+
+
+def default_catalog(base_url: str) -> str:
+    """OpenRouter publishes its model list and endpoint health; other servers are not assumed to."""
+    host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    return "openrouter" if host == "openrouter.ai" or host.endswith(".openrouter.ai") else "none"
 
 
 def _is_null(node: YNode | None) -> bool:

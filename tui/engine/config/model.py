@@ -29,6 +29,7 @@ class Policy:
 
 
 PROBE_KINDS = ("completion", "models", "none")
+CATALOG_KINDS = ("openrouter", "none")  # openrouter: GET /models and /models/{id}/endpoints, free and keyless
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class HealthSettings:
     interval: float = 120.0
     timeout: float = 5.0
     probe: str = "completion"  # one of PROBE_KINDS
+    recheck: float = 15.0  # while a model is out automatically, check it this often (docs/architecture.md §6)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ProviderConfig:
     api_key_env: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     probe: str | None = None  # overrides health.probe for this provider
+    catalog: str = "none"  # one of CATALOG_KINDS: where the provider lists its models and their health
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Config:
     policy: Policy = field(default_factory=Policy)
     health: HealthSettings = field(default_factory=HealthSettings)
     path: Path | None = None  # where it was loaded from (None: built in code)
+    state: str | None = None  # `state:` in the file: a path (resolved against the file's folder) or a redis URL
 
     def resolve_model(self, text: str) -> ModelConfig | None:
         """A model by its name, or by its bare id when that is unambiguous."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from tui.engine.config.state_location import is_redis_url
+
 APP_NAME = "modelfallback"
 DEMO_STATE_NAME = "demo-state.json"
 
@@ -64,14 +66,23 @@ def find_config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
     return default_config_path()
 
 
-def find_state_path(cli_value: str | None, env: Mapping[str, str], *, demo: bool = False) -> Path:
-    """`--state`, `$MODELFALLBACK_STATE`, then state.json in the user state dir (not created here).
+def find_state_path(cli_value: str | None, env: Mapping[str, str], *, configured: str | None = None,
+                    demo: bool = False) -> Path | str:
+    """`--state`, `$MODELFALLBACK_STATE`, `state:` in groups.yaml, then state.json in the user state
+    dir (not created here). A redis:// URL is returned as the string it is.
 
     With `demo`, only an explicit `--state` is used as given: otherwise the demo gets its own
-    `demo-state.json`, so simulated cooldowns never reach the state real requests rely on.
+    `demo-state.json` file (never a shared Redis), so simulated cooldowns never reach the state
+    real requests rely on.
     """
     if cli_value and cli_value.strip():
-        return Path(cli_value).expanduser()
-    explicit = _explicit(env.get("MODELFALLBACK_STATE"))
-    path = Path(explicit).expanduser() if explicit else user_state_dir() / "state.json"
-    return path.with_name(DEMO_STATE_NAME) if demo else path
+        return _location(cli_value)
+    chosen = _explicit(env.get("MODELFALLBACK_STATE"), configured)
+    if demo:
+        base = user_state_dir() if chosen is None or is_redis_url(chosen) else Path(chosen).expanduser().parent
+        return base / DEMO_STATE_NAME
+    return _location(chosen) if chosen else user_state_dir() / "state.json"
+
+
+def _location(text: str) -> Path | str:
+    return text.strip() if is_redis_url(text) else Path(text).expanduser()

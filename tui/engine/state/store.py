@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from tui.engine.config.state_location import is_redis_url
+
 
 class StateStore(Protocol):
     warnings: list[str]
@@ -42,12 +44,12 @@ class StateStore(Protocol):
     def flush(self) -> None: ...
 
 
-def is_redis_url(location: str | Path | None) -> bool:
-    return isinstance(location, str) and location.split("://", 1)[0].lower() in ("redis", "rediss")
-
-
 def open_store(location: str | Path | None) -> StateStore:
     """The store `location` names: None (memory), a file path, or a redis:// URL."""
+    if is_redis_url(location):
+        from tui.engine.state.redis_store import RedisStore  # the `redis` extra; a clear error without it
+
+        return RedisStore(str(location))
     from tui.engine.state.file_store import FileStore
 
     return FileStore(location)
