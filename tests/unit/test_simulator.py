@@ -238,3 +238,24 @@ async def test_error_replies(behaviour: Behaviour, status: int, check: Any) -> N
         assert r.status_code == status
         assert r.headers["content-type"] == "application/json"
         assert check(r.json(), r.headers)
+
+
+async def test_the_catalog_in_openrouters_shapes_and_the_cost_it_implies() -> None:
+    """`GET /models`, `GET /models/{author}/{slug}/endpoints`, and `usage.cost` from the listed price."""
+    import httpx
+
+    from tui.engine.sim import SimulatorTransport
+    from tui.engine.sim.catalog import Listing
+
+    listing = Listing(8192, prompt_price=1e-6, completion_price=2e-6, uptime_30m=93.4, status=-1)
+    transport = SimulatorTransport({"a/m": Healthy(ttft=0.0, tokens_per_s=1e6)}, catalog={"a/m": listing})
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim/v1") as c:
+        models = (await c.get("/models")).json()["data"]
+        assert [(m["id"], m["context_length"], m["pricing"]["prompt"]) for m in models] == [("a/m", 8192, "0.000001")]
+        endpoint = (await c.get("/models/a/m/endpoints")).json()["data"]["endpoints"][0]
+        assert (endpoint["status"], endpoint["uptime_last_30m"], endpoint["context_length"]) == (-1, 93.4, 8192)
+        assert (await c.get("/models/a/other/endpoints")).status_code == 404
+        body = (await c.post("/chat/completions", json={"model": "a/m", "messages": [
+            {"role": "user", "content": "hi"}]})).json()
+    usage = body["usage"]
+    assert usage["cost"] == pytest.approx(usage["prompt_tokens"] * 1e-6 + usage["completion_tokens"] * 2e-6)

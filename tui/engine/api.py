@@ -67,7 +67,7 @@ class ModelFallback:
 
             self.demo_notice = DEMO_NOTICE
 
-            transport = transport or demo_transport(clock=self.clock)
+            transport = transport or demo_transport(clock=self.clock, models=[m.id for m in config.models.values()])
             env.update(demo_env(config))
         self.clients: dict[str, ProviderClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
@@ -183,7 +183,7 @@ class ModelFallback:
         """Close the HTTP clients and write the state changes still pending (write-behind)."""
         for client in self.clients.values():
             await client.aclose()
-        self.store.flush()
+        self.store.close()
 
     async def __aenter__(self) -> ModelFallback:
         return self

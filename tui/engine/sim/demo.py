@@ -27,11 +27,14 @@ Models not in the script (a user's own groups.yaml with --demo) are simply healt
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tui.engine.clock import Clock
 from tui.engine.config import Config
 from tui.engine.sim.behaviours import (
     Behaviour, CutMidStream, Healthy, RateLimited, Unavailable,
 )
+from tui.engine.sim.catalog import Listing
 from tui.engine.sim.script import ChatsOnly, Flaky, KeepAlive, Sequence, Timeline
 from tui.engine.sim.transport import SimulatorTransport
 
@@ -64,10 +67,29 @@ def demo_scripts() -> dict[str, Behaviour]:
     }
 
 
-def demo_transport(clock: Clock | None = None, speed: float = 1.0) -> SimulatorTransport:
-    """The transport `--demo` gives every provider client."""
+def demo_catalog(models: Iterable[str] = ()) -> dict[str, Listing]:
+    """What the demo's provider publishes: context lengths, prices (so answers report a cost) and
+    uptime; claude-3.5-sonnet's uptime shows the outage it is having. `models` (a user's own
+    groups.yaml with --demo) are listed too, with defaults, so none of them reads as "not found"."""
+    per_m = 1e-6  # prices below are USD per million tokens, as providers quote them
+    catalog = {model: Listing() for model in models}
+    catalog.update({
+        "anthropic/claude-3.5-sonnet": Listing(200_000, 3 * per_m, 15 * per_m, uptime_5m=0.0, uptime_30m=61.7,
+                                               uptime_1d=97.2, status=-5),
+        "openai/gpt-4-turbo": Listing(128_000, 10 * per_m, 30 * per_m, uptime_30m=99.1),
+        "deepseek/deepseek-coder": Listing(128_000, 0.14 * per_m, 0.28 * per_m, uptime_30m=99.6),
+        "anthropic/claude-3-haiku": Listing(200_000, 0.25 * per_m, 1.25 * per_m, uptime_30m=99.8),
+        "openai/gpt-3.5-turbo": Listing(16_385, 0.5 * per_m, 1.5 * per_m, uptime_30m=99.9),
+        "meta-llama/llama-3.1-8b-instruct": Listing(131_072, 0.02 * per_m, 0.05 * per_m, uptime_30m=99.7),
+        "mistralai/mistral-7b-instruct": Listing(8_192, 0.03 * per_m, 0.055 * per_m, uptime_30m=93.4),
+    })
+    return catalog
+
+
+def demo_transport(clock: Clock | None = None, speed: float = 1.0, models: Iterable[str] = ()) -> SimulatorTransport:
+    """The transport `--demo` gives every provider client (`models`: the configured model ids)."""
     return SimulatorTransport(demo_scripts(), default=Healthy(), seed=DEMO_SEED, clock=clock,
-                              speed=speed)
+                              speed=speed, catalog=demo_catalog(models))
 
 
 def demo_env(config: Config | None = None) -> dict[str, str]:

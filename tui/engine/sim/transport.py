@@ -32,6 +32,7 @@ from tui.engine.sim.behaviours import (
 from tui.engine.sim.script import (
     NodeState, PickContext, resolve,
 )
+from tui.engine.sim.catalog import Listing, endpoints_body, models_body
 from tui.engine.sim.text import answer_tokens, last_user_text, prompt_tokens
 
 
@@ -103,11 +104,12 @@ class _Plan:
     def __init__(self, model: str, leaf: Answer, tokens: list[str], finish: str,
                  fault: bool, gen_id: str, rng: random.Random, prompt: int,
                  keepalive: tuple[int | None, float] | None, include_usage: bool,
-                 pacer: _Pacer) -> None:
+                 pacer: _Pacer, listing: Listing | None = None) -> None:
         self.model, self.leaf, self.tokens, self.finish = model, leaf, tokens, finish
         self.fault_at = leaf.fault_at() if fault else None
         self.gen_id, self.rng, self.prompt = gen_id, rng, prompt
         self.keepalive, self.include_usage, self.wait = keepalive, include_usage, pacer.wait
+        self.listing = listing
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any
               ) -> dict[str, Any]:
@@ -119,9 +121,13 @@ class _Plan:
             out["usage"] = None
         return out
 
-    def usage(self, completion: int) -> dict[str, int]:
-        return {"prompt_tokens": self.prompt, "completion_tokens": completion,
-                "total_tokens": self.prompt + completion}
+    def usage(self, completion: int) -> dict[str, Any]:
+        usage: dict[str, Any] = {"prompt_tokens": self.prompt, "completion_tokens": completion,
+                                 "total_tokens": self.prompt + completion}
+        cost = None if self.listing is None else self.listing.cost(self.prompt, completion)
+        if cost is not None:
+            usage["cost"] = cost  # OpenRouter reports the answer's price with its usage
+        return usage
 
     def error(self) -> dict[str, Any]:
         leaf = self.leaf
@@ -140,14 +146,19 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
     """An httpx transport that plays scripted provider behaviours, keyed by model id.
 
     `requests` records `(model, path)` for every request (model is None for `GET /models`), so
-    tests can assert that a model got no request.
+    tests can assert that a model got no request. `catalog` is what the provider publishes about
+    its models (`GET /models`, `GET /models/{id}/endpoints`, and the price behind `usage.cost`);
+    without one, the scripted models are listed with an 8k context and no price.
     """
 
     def __init__(self, scripts: Mapping[str, Behaviour], *, default: Behaviour = Healthy(),
-                 seed: int = 0, clock: Clock | None = None, speed: float = 1.0) -> None:
+                 seed: int = 0, clock: Clock | None = None, speed: float = 1.0,
+                 catalog: Mapping[str, Listing] | None = None) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")
         self.scripts: dict[str, Behaviour] = dict(scripts)
+        self.catalog: dict[str, Listing] = dict(catalog) if catalog is not None else {
+            model: Listing(context_length=8192) for model in scripts}
         self.default = default
         self.seed = seed
         self.clock: Clock = clock or SystemClock()
@@ -170,10 +181,13 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         path = request.url.path
         if request.method == "GET" and path.rstrip("/").endswith("/models"):
             self.requests.append((None, path))
-            models = list(self.scripts)
-            return _json_response(200, {"data": [
-                {"id": m, "name": f"{m} (simulated)", "created": CREATED, "context_length": 8192,
-                 "pricing": {"prompt": "0", "completion": "0"}} for m in models]})
+            return _json_response(200, models_body(self.catalog))
+        if request.method == "GET" and path.rstrip("/").endswith("/endpoints") and "/models/" in path:
+            self.requests.append((None, path))
+            model = path.rstrip("/").split("/models/", 1)[1].rsplit("/endpoints", 1)[0]
+            if model not in self.catalog:
+                return _json_response(404, {"error": {"code": 404, "message": "Model not found"}})
+            return _json_response(200, endpoints_body(model, self.catalog[model]))
         if request.method == "POST" and path.rstrip("/").endswith("/chat/completions"):
             try:
                 body = json.loads(await request.aread())
@@ -218,7 +232,8 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         stream_opts = body.get("stream_options")
         include_usage = isinstance(stream_opts, dict) and stream_opts.get("include_usage") is True
         plan = _Plan(model, leaf, tokens, finish, fault, gen_id, rng,
-                     prompt_tokens(body.get("messages")), ctx.keepalive, include_usage, pacer)
+                     prompt_tokens(body.get("messages")), ctx.keepalive, include_usage, pacer,
+                     self.catalog.get(model))
         if body.get("stream") is True:
             headers = {"content-type": "text/event-stream; charset=utf-8",
                        "cache-control": "no-cache", "x-generation-id": gen_id}

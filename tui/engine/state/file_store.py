@@ -164,6 +164,10 @@ class FileStore:
                     self._data, self._signature = data, signature
             return result
 
+    def close(self) -> None:
+        """Write what is pending; a file holds nothing else open."""
+        self.flush()
+
     def flush(self) -> None:
         """Write the changes still pending from write-behind updates (no-op when there are none)."""
         if self.path is None or not self._pending:

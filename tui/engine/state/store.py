@@ -43,6 +43,9 @@ class StateStore(Protocol):
 
     def flush(self) -> None: ...
 
+    def close(self) -> None:
+        """Write what is pending and let go of connections and threads (after `flush`)."""
+
 
 def open_store(location: str | Path | None) -> StateStore:
     """The store `location` names: None (memory), a file path, or a redis:// URL."""
