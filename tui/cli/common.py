@@ -35,7 +35,8 @@ def pick_group(engine: ModelFallback, name: str | None) -> str:
 
 
 def print_notices(engine: ModelFallback) -> None:
-    """State-file warnings and the demo label, on stderr before any output."""
+    """State-file warnings (a shared state that is offline among them) and the demo label, on stderr
+    before any output."""
     for warning in engine.store.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if engine.demo_notice:
@@ -48,3 +49,18 @@ def parse_for(value: str) -> float:
         return parse_duration(value)
     except ValueError as exc:
         raise UsageError(f"--for: {exc}") from None
+
+
+def state_json(engine: ModelFallback) -> dict:
+    """Where the state lives and whether the shared state is reachable (`offline`: None, or why not)."""
+    return {"location": engine.store.location, "offline": engine.store.offline}
+
+
+def saved_locally_warning(engine: ModelFallback) -> None:
+    """After a manual change: one line on stderr when it could not reach the shared state (exit stays 0:
+    the change is kept locally and pushed by the next process that reaches it)."""
+    offline = engine.store.offline
+    if offline:
+        local = getattr(engine.store, "local_location", "a local file")
+        print(f"warning: shared state offline ({offline}); the change is saved locally in {local} and will reach "
+              f"{engine.store.location} when it is reachable", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import EXIT_OK, UsageError, open_engine, parse_for
+from tui.cli.common import EXIT_OK, UsageError, open_engine, parse_for, saved_locally_warning
 from tui.engine.api import DEFAULT, UnknownModel
 from tui.wording.status import lasting
 
@@ -14,8 +14,11 @@ def run(args: argparse.Namespace) -> int:
     seconds = None if args.until_enabled else (parse_for(args.duration) if args.duration else DEFAULT)
     try:
         model = engine.disable(args.model, seconds, reason=args.reason)
+        status = engine.status(model.name)
     except UnknownModel as exc:
         raise UsageError(str(exc)) from None
-    status = engine.status(model.name)
+    finally:
+        engine.store.close()  # a shared store's connections and threads; the change is already kept
     print(f"disabled {model.name} {lasting(status.remaining_s)}")
+    saved_locally_warning(engine)
     return EXIT_OK

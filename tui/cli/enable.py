@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import EXIT_OK, UsageError, open_engine
+from tui.cli.common import EXIT_OK, UsageError, open_engine, saved_locally_warning
 from tui.engine.api import UnknownModel
 
 
@@ -14,5 +14,8 @@ def run(args: argparse.Namespace) -> int:
         model = engine.enable(args.model)
     except UnknownModel as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        engine.store.close()  # a shared store's connections and threads; the change is already kept
     print(f"enabled {model.name}")
+    saved_locally_warning(engine)
     return EXIT_OK

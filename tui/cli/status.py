@@ -5,19 +5,26 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.cli.common import EXIT_OK, open_engine, print_notices
+from tui.cli.common import EXIT_OK, open_engine, print_notices, state_json
 from tui.wording.status import OUT, time_left
 from tui.wording.trail import short_name
 
 
 def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
-    print_notices(engine)
-    rows = engine.statuses()
+    try:
+        print_notices(engine)
+        rows = engine.statuses()
+        state = state_json(engine)
+    finally:
+        engine.store.close()  # nothing to write: only a shared store's connections and threads
     if args.json:
         print(json.dumps({"groups": {g: list(m) for g, m in engine.config.groups.items()},
-                          "models": [r.to_json() for r in rows]}, ensure_ascii=False))
+                          "models": [r.to_json() for r in rows], "state": state}, ensure_ascii=False))
         return EXIT_OK
+    if state["offline"]:
+        print(f"shared state offline: {state['offline']}; showing the local state "
+              f"{getattr(engine.store, 'local_location', '')} (pushed when {state['location']} is reachable)\n")
     by_name = {r.model: r for r in rows}
     print("groups")
     for group, names in engine.config.groups.items():
