@@ -40,7 +40,7 @@ def reset_down_model(engine) -> None:
     `engine.enable()`: a manual change is written and fsynced at once, and the disk flush it
     starts would still be running during the timed request (a harness artefact, not chain cost).
     """
-    engine.availability.record_success(DOWN, deliberate=True)
+    engine.availability.record_check_passed(DOWN)
 
 
 async def measure(base_url: str, folder: Path, requests: int, warmup: int, state: bool = True

@@ -117,6 +117,33 @@ def error_json(status: int, message: str, *, code: Any = None, type: str | None 
     return Json(status, {"error": error}, dict(headers or {}))
 
 
+def openrouter_models(models: dict[str, int]) -> Json:
+    """OpenRouter's `GET /models` body (its documented shape): id -> context_length."""
+    return Json(200, {"data": [
+        {"id": model, "canonical_slug": model, "name": model, "created": 1, "description": "",
+         "context_length": context, "architecture": {"modality": "text->text", "tokenizer": "Other"},
+         "pricing": {"prompt": "0.000001", "completion": "0.000002", "request": "0", "image": "0"},
+         "top_provider": {"context_length": context, "max_completion_tokens": 4096, "is_moderated": False},
+         "per_request_limits": None, "supported_parameters": ["max_tokens", "temperature", "stream"]}
+        for model, context in models.items()]})
+
+
+def openrouter_endpoints(model: str, *, uptime_30m: float, status: int = 0, context: int = 128_000) -> Json:
+    """OpenRouter's `GET /models/{author}/{slug}/endpoints` body with one endpoint."""
+    return Json(200, {"data": {"id": model, "name": model, "created": 1, "description": "",
+                               "architecture": {"modality": "text->text", "tokenizer": "Other"},
+                               "endpoints": [{
+                                   "name": f"Scripted: {model}", "model_name": model, "context_length": context,
+                                   "pricing": {"prompt": "0.000001", "completion": "0.000002"},
+                                   "provider_name": "Scripted", "tag": "scripted", "quantization": "fp16",
+                                   "max_completion_tokens": 4096, "max_prompt_tokens": context,
+                                   "supported_parameters": ["max_tokens"], "status": status,
+                                   "uptime_last_5m": uptime_30m, "uptime_last_30m": uptime_30m,
+                                   "uptime_last_1d": 99.0,
+                                   "latency_last_30m": {"p50": 0.25, "p75": 0.35, "p90": 0.48, "p99": 0.85},
+                                   "throughput_last_30m": {"p50": 45.2, "p75": 38.5, "p90": 28.3, "p99": 15.1}}]}})
+
+
 def behaviour_from_json(data: dict) -> Behaviour:
     """`{"type": "stream", "tokens": 3}` -> Stream(tokens=3)."""
     data = dict(data)

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from faultbehaviours import (BEHAVIOURS, Behaviour, Close, Hang, HeadersThenSilence, Json, Redirect,  # noqa: F401
-                             Reset, Stream, behaviour_from_json, behaviour_to_json, completion, error_json)
+                             Reset, Stream, behaviour_from_json, behaviour_to_json, completion, error_json,
+                             openrouter_endpoints, openrouter_models)
 
 
 # -- the server --------------------------------------------------------------------------------

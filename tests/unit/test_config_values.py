@@ -356,7 +356,8 @@ def test_the_catalog_defaults_to_openrouter_for_its_base_url_only() -> None:
     assert config.providers["openrouter"].catalog == "openrouter"
     assert config.providers["ollama"].catalog == "none"
     text = ("providers:\n  mine: {base_url: http://127.0.0.1:8000/v1, catalog: openrouter}\n"
-            "  or: {base_url: https://openrouter.ai/api/v1, catalog: none}\ndefault_provider: mine\ngroups:\n  c: [m]\n")
+            "  or: {base_url: https://openrouter.ai/api/v1, catalog: none}\n"
+            "default_provider: mine\ngroups:\n  c: [m]\n")
     config = load_config_text(text)
     assert (config.providers["mine"].catalog, config.providers["or"].catalog) == ("openrouter", "none")
     assert error_of(text.replace("catalog: none", "catalog: listing")) == (

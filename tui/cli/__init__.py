@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from tui.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.parser import build_parser
 from tui.engine.config.model import ConfigError
+from tui.engine.failures import RequestError
 from tui.engine.state.file_store import StateFileError
 from tui.engine.text import printable
 
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(printable(str(exc)), file=sys.stderr)
         return EXIT_USAGE
-    except (UsageError, StateFileError) as exc:
+    except (UsageError, StateFileError, RequestError) as exc:
         print(f"modelfallback: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

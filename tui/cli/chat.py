@@ -10,6 +10,8 @@ import argparse
 import json
 import sys
 
+import os
+
 from tui.cli.common import EXIT_FAILED, EXIT_OK, UsageError, open_engine, pick_group, print_notices
 from tui.engine.durations import format_duration
 from tui.engine.events import Answered, AttemptFailed, AttemptSkipped, ChainFailed, Restarted, Token, Waiting
@@ -17,15 +19,45 @@ from tui.wording.trail import attempt_text, format_trail
 
 
 def read_prompt(args: argparse.Namespace) -> str:
+    """The prompt as UTF-8 text, from the argument or stdin.
+
+    Bytes that are not UTF-8 (a Latin-1 file, a cut multi-byte character) become U+FFFD and the
+    user is told where: they are our input problem, never sent on as lone surrogates that would
+    fail every model of the chain.
+    """
     if args.prompt is None or args.prompt == "-":
         if args.prompt is None and sys.stdin.isatty():
             raise UsageError("chat needs a PROMPT (or - to read it from stdin)")
-        text = sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        raw = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+        text = decode_utf8(raw, "standard input")
     else:
-        text = args.prompt
+        text = decode_utf8(os.fsencode(args.prompt), "the PROMPT argument")  # argv's bytes, as given
     if not text.strip():
         raise UsageError("the prompt is empty")
     return text
+
+
+def decode_utf8(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = sum(1 for _ in _undecodable(raw))
+        print(f"warning: {where} is not valid UTF-8 (first bad byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+              f"{bad} undecodable byte sequence(s) replaced with U+FFFD", file=sys.stderr)
+        return raw.decode("utf-8", "replace")
+
+
+def _undecodable(raw: bytes):
+    """Each undecodable sequence of `raw` (what `errors="replace"` turns into one U+FFFD)."""
+    pos = 0
+    while pos < len(raw):
+        try:
+            raw[pos:].decode("utf-8")
+            return
+        except UnicodeDecodeError as exc:
+            yield exc.start + pos
+            pos += exc.end
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -45,7 +77,9 @@ async def run(args: argparse.Namespace) -> int:
             mid_line = False
         print(text, file=sys.stderr)
 
+    settle = False  # wait for the checks started beside the request only after a whole answer
     try:
+        engine.refresh_catalog_soon()  # a stale listing is refreshed beside the request
         async for event in engine.chat(group, prompt, stream=not args.no_stream):
             if isinstance(event, Token) and live and not event.reasoning:
                 sys.stdout.write(event.text)
@@ -59,9 +93,16 @@ async def run(args: argparse.Namespace) -> int:
                 notice(f"  waiting {format_duration(event.seconds)} ({event.reason})")
             elif isinstance(event, (Answered, ChainFailed)):
                 final = event
+        print_final(args, group, final, live)  # the answer is out before any check is waited for
+        settle = True
     finally:
         engine.persist_health()
-        await engine.aclose()
+        await engine.aclose(settle=settle)  # at most health.timeout for due rechecks, recorded in the state
+    return EXIT_OK if isinstance(final, Answered) else EXIT_FAILED
+
+
+def print_final(args: argparse.Namespace, group: str, final: Answered | ChainFailed | None, live: bool) -> None:
+    assert final is not None  # the chain always ends with one
     if args.json:
         print(json.dumps(chat_json(group, final), ensure_ascii=False))
     elif isinstance(final, Answered):
@@ -73,7 +114,7 @@ async def run(args: argparse.Namespace) -> int:
         print(f"error: {final.message}", file=sys.stderr)
         if final.attempts:
             print(format_trail(final.attempts), file=sys.stderr)
-    return EXIT_OK if isinstance(final, Answered) else EXIT_FAILED
+    sys.stdout.flush()
 
 
 def chat_json(group: str, final: Answered | ChainFailed) -> dict:

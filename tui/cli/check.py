@@ -20,6 +20,9 @@ async def run(args: argparse.Namespace) -> int:
         results = await engine.check(group)
     finally:
         await engine.aclose()
+    for note in engine.preflight_check.notes:
+        if note.model is None:  # a provider's listing failed: said once; the models were probed instead
+            print(f"note: {note.text}", file=sys.stderr)
     rows = []
     for result in results:
         status = engine.status(result.model)

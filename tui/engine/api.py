@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import difflib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -21,8 +23,11 @@ from tui.engine.provider.client import ProviderClient
 from tui.engine.clock import Clock, SystemClock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import Answered, ChainEvent, ChainFailed, ChatMessage, ChatRequest
+from tui.engine.failures import Failure, FailureKind, RequestError
 from tui.engine.policy.health import HealthMonitor, ProbeResult
+from tui.engine.policy.preflight import Preflight, PreflightNote
 from tui.engine.state.health_record import HealthBook
+from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.store import open_store
 from tui.engine.state.status import ModelStatus, model_status
 
@@ -41,6 +46,17 @@ class UnknownModel(KeyError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def check_text(messages: Sequence[ChatMessage]) -> None:
+    """Text that cannot be sent as UTF-8 (a lone surrogate from undecodable input) is our problem,
+    not a provider's: say so before any request, instead of failing every model of the chain."""
+    for number, message in enumerate(messages, 1):
+        try:
+            message.content.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RequestError(f"message {number} is not valid text (an undecodable character at position "
+                               f"{exc.start}); nothing was sent") from None
 
 
 class ChainError(Exception):
@@ -66,7 +82,6 @@ class ModelFallback:
             from tui.engine.sim.demo import DEMO_NOTICE, demo_env, demo_transport
 
             self.demo_notice = DEMO_NOTICE
-
             transport = transport or demo_transport(clock=self.clock, models=[m.id for m in config.models.values()])
             env.update(demo_env(config))
         self.clients: dict[str, ProviderClient] = {
@@ -76,9 +91,13 @@ class ModelFallback:
         self.availability = Availability(config, self.store, self.clock,
                                          key_fingerprint=lambda p: self.clients[p].key_fingerprint())
         self.health = HealthBook()
-        self.chain = FallbackChain(config, self.clients, self.availability, self.health, self.clock,
-                                   **({"sleep": sleep} if sleep is not None else {}))
+        self.catalog = CatalogBook(self.store, self.clock)
         self.monitor = HealthMonitor(config, self.clients, self.availability, self.health, self.clock)
+        self.preflight_check = Preflight(config, self.clients, self.availability, self.catalog)
+        self.chain = FallbackChain(config, self.clients, self.availability, self.health, self.clock,
+                                   monitor=self.monitor, catalog=self.catalog,
+                                   **({"sleep": sleep} if sleep is not None else {}))
+        self._background: set[asyncio.Task] = set()  # catalog refreshes started beside a chat
 
     @classmethod
     def from_files(cls, config_path: str | Path | None = None, state_path: str | Path | None = None, *,
@@ -104,6 +123,7 @@ class ModelFallback:
         if group not in self.config.groups:
             raise KeyError(f"unknown group '{group}'")
         messages = [ChatMessage("user", prompt)] if isinstance(prompt, str) else list(prompt)
+        check_text(messages)
         return self.chain.run(group, ChatRequest(messages, stream=stream), start_after=start_after)
 
     async def ask(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True) -> Answered:
@@ -120,11 +140,50 @@ class ModelFallback:
 
     # -- health ----------------------------------------------------------------------------------
     async def check(self, group: str | None = None, *, force: bool = True) -> list[ProbeResult]:
-        """Probe the models of `group` (default: all) now, concurrently, and remember the results."""
-        models = None if group is None else list(self.config.groups[group])
-        results = await self.monitor.sweep(models, force=force)
+        """Pre-flight (the providers' free listings), then probe the models of `group` (default: all)
+        concurrently, and remember the results. A model the listing lacks is reported not found
+        without a probe."""
+        names = list(self.config.models) if group is None else list(self.config.groups[group])
+        missing = {n.model: n.text for n in await self.preflight() if n.model in names}
+        results = {r.model: r for r in await self.monitor.sweep([n for n in names if n not in missing], force=force)}
+        for name, text in missing.items():
+            cfg = self.config.models[name]
+            results[name] = ProbeResult(name, cfg.provider, False,
+                                        failure=Failure(FailureKind.NOT_FOUND, text.split(": ", 1)[-1]))
+        self.persist_health([r.model for r in results.values() if r.ok is not None])
+        return [results[n] for n in names]
+
+    async def preflight(self) -> list[PreflightNote]:
+        """Read the providers' free listings now (bounded by `health.timeout`): models not listed go
+        out as not found, context lengths and uptimes are remembered."""
+        return await self.preflight_check.refresh()
+
+    def refresh_catalog_soon(self) -> None:
+        """Refresh a stale listing beside whatever runs now (a chat never waits for it)."""
+        if self._background or not self.preflight_check.stale():
+            return
+        task = asyncio.get_running_loop().create_task(self.preflight())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def rechecks(self) -> list[ProbeResult]:
+        """Recheck every model that is out automatically and due (one process per lease), now."""
+        results = await self.monitor.rechecks()
         self.persist_health([r.model for r in results if r.ok is not None])
         return results
+
+    async def settle(self) -> None:
+        """Wait, at most `health.timeout`, for checks started beside requests, and keep their results."""
+        timeout = self.config.health.timeout
+        background = list(self._background)
+        results = await self.monitor.settle(timeout)
+        if background:
+            _, pending = await asyncio.wait(background, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+        if results:
+            self.persist_health([r.model for r in results if r.ok is not None])
 
     # -- manual control --------------------------------------------------------------------------
     def resolve(self, text: str) -> ModelConfig:
@@ -153,8 +212,13 @@ class ModelFallback:
     def status(self, model: str) -> ModelStatus:
         cfg = self.config.models[model]
         persisted = self.store.data.get("health", {}).get(model)
-        return model_status(cfg.name, cfg.provider, self.availability.of(cfg.name),
-                            self.clients[cfg.provider].has_key(), self.health.get(cfg.name), persisted)
+        status = model_status(cfg.name, cfg.provider, self.availability.of(cfg.name),
+                              self.clients[cfg.provider].has_key(), self.health.get(cfg.name), persisted)
+        next_check = self.monitor.next_check_s(cfg.name) if status.status == "disabled" else None
+        uptime = self.catalog.uptime(cfg.name)
+        if next_check is None and uptime is None:
+            return status
+        return replace(status, next_check_s=next_check, uptime=uptime)
 
     def statuses(self) -> list[ModelStatus]:
         return [self.status(name) for name in self.config.models]
@@ -179,8 +243,17 @@ class ModelFallback:
         if rows:
             self.store.update(lambda data: data["health"].update(rows), durable=False)
 
-    async def aclose(self) -> None:
-        """Close the HTTP clients and write the state changes still pending (write-behind)."""
+    async def aclose(self, *, settle: bool = True) -> None:
+        """Wait (at most `health.timeout`) for checks started beside requests unless `settle` is
+        False (interrupted: they are cancelled), close the HTTP clients, and write the state
+        changes still pending (write-behind)."""
+        if settle:
+            await self.settle()
+        else:
+            await self.monitor.settle(0)
+            for task in list(self._background):
+                task.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
         for client in self.clients.values():
             await client.aclose()
         self.store.close()

@@ -97,3 +97,11 @@ class ProviderError(Exception):
         super().__init__(failure.detail or failure.kind.value)
         self.failure = failure
         self.partial = partial
+
+
+class RequestError(ValueError):
+    """The request could not be built on our side (text that is not valid Unicode, say).
+
+    Not a provider's failure: nothing is disabled, no attempt is recorded against a model, and the
+    message says what to fix.
+    """

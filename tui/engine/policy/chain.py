@@ -2,8 +2,11 @@
 
 `FallbackChain.run()` is an async generator of events (see `events.py`). It applies the failure
 policy: same-model retries (short Retry-After, one quick retry for 5xx and connection failures),
-skips of disabled / blocked / keyless models, failover, restart from scratch after a mid-stream
-interruption, stop on content policy, and an "all failed" naming when a model comes back.
+skips of disabled / blocked / keyless models and of models whose context cannot hold the
+conversation, failover, restart from scratch after a mid-stream interruption, stop on content
+policy, and an "all failed" naming when a model comes back. Skipping a model that is out
+automatically starts its recheck if one is due (beside the request; the answer never waits).
+A request that cannot be built on our side (`RequestError`) ends the run without blaming a model.
 Cancellation (Esc, Ctrl+C) is the consumer cancelling the iteration: the chain records nothing for
 it and the client closes its HTTP response.
 """
@@ -12,17 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
-from tui.engine.state.availability import Availability, ModelAvailability
-from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.durations import format_duration, format_left
 from tui.engine.events import (Answered, Attempt, AttemptFailed, AttemptSkipped, AttemptStarted, ChainEvent,
                                ChainFailed, ChatRequest, Restarted, Token, Usage, Waiting)
-from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
+from tui.engine.policy.context_fit import too_long_for
+from tui.engine.policy.health import HealthMonitor
+from tui.engine.provider.client import Delta, Done, ProviderClient
+from tui.engine.state.availability import Availability, ModelAvailability
+from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 
 QUICK_RETRY_S = (0.05, 0.25)  # jittered pause before the one quick retry of a 5xx or connection failure
@@ -50,8 +56,11 @@ def skip_reason(av: ModelAvailability) -> tuple[str, str]:
 class FallbackChain:
     def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
                  health: HealthBook, clock: Clock, *,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None,
+                 monitor: HealthMonitor | None = None, catalog: CatalogBook | None = None) -> None:
         self.config = config
+        self.monitor = monitor  # starts due rechecks of the models it skips
+        self.catalog = catalog  # context lengths the providers published
         self.clients = clients
         self.availability = availability
         self.health = health
@@ -70,7 +79,7 @@ class FallbackChain:
         number = 0
         started = self.clock.monotonic()
         for model in models:
-            skip = self._skip(model)
+            skip = self._skip(model, request)
             if skip is not None:
                 attempts.append(skip)
                 yield AttemptSkipped(skip)
@@ -80,11 +89,15 @@ class FallbackChain:
                 number += 1
                 yield AttemptStarted(model.name, model.provider, number, retry=retried)
                 tried: Tried | None = None
-                async for item in self._attempt(model, request):
-                    if type(item) is Token:
-                        yield item
-                    else:
-                        tried = item
+                try:
+                    async for item in self._attempt(model, request):
+                        if type(item) is Token:
+                            yield item
+                        else:
+                            tried = item
+                except RequestError as exc:  # our side: no model is blamed, nothing else would do better
+                    yield ChainFailed("request_error", str(exc), attempts)
+                    return
                 assert tried is not None  # _attempt always ends with one
                 attempt = tried.attempt
                 if tried.answered is not None:
@@ -125,14 +138,20 @@ class FallbackChain:
             message += f"; the first one is back in {format_duration(earliest)}"
         yield ChainFailed("all_failed", message, attempts, earliest_return_s=earliest)
 
-    def _skip(self, model: ModelConfig) -> Attempt | None:
+    def _skip(self, model: ModelConfig, request: ChatRequest) -> Attempt | None:
         client = self.clients[model.provider]
         if not client.has_key():
             env = self.config.providers[model.provider].api_key_env
             return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=f"${env} is not set")
         av = self.availability.of(model.name)
         if av.usable:
-            return None
+            too_long = None if self.catalog is None else too_long_for(request.messages,
+                                                                      self.catalog.context_length(model.name))
+            if too_long is None:
+                return None
+            return Attempt(model.name, model.provider, "skipped", kind="context_length", detail=too_long)
+        if av.state == "disabled" and av.source == "auto" and self.monitor is not None:
+            self.monitor.recheck_soon(model.name)
         kind, detail = skip_reason(av)
         return Attempt(model.name, model.provider, "skipped", kind=kind, detail=detail,
                        remaining_s=av.remaining_s, source=av.source)
@@ -154,6 +173,7 @@ class FallbackChain:
         """One request to one model: its tokens as they come, then one `Tried` saying how it ended."""
         client = self.clients[model.provider]
         begin = self.clock.monotonic()
+        started = self.clock.wall()
         ttft_ms: int | None = None
         content: list[str] = []
         reasoning: list[str] = []
@@ -179,7 +199,7 @@ class FallbackChain:
             return
         elapsed = int((self.clock.monotonic() - begin) * 1000)
         self.health.get(model.name).record(True, self.clock.wall(), elapsed)
-        self.availability.record_success(model.name)
+        self.availability.record_success(model.name, started)
         done = done or Done(None, None, None)
         attempt = Attempt(model.name, model.provider, "ok", status=200, elapsed_ms=elapsed, ttft_ms=ttft_ms)
         yield Tried(attempt, answered=Answered(model.name, model.provider, "".join(content), "".join(reasoning),

@@ -1,34 +1,47 @@
-"""Active health probes, run concurrently, feeding the same records and breaker as chat attempts.
+"""Active health checks, run concurrently, feeding the same records and breaker as chat attempts.
+
+Three uses of one probe (docs/architecture.md §6):
+- a **sweep** checks every model that is in service (the TUI every `health.interval`, `check`);
+- a **trial** checks a model whose cooldown ended (half-open): it closes or re-opens the breaker;
+- a **recheck** checks a model that is out automatically, every `health.recheck` however long its
+  cooldown: a pass closes the breaker at once (the trips stay), a failure only updates its health.
+  Processes sharing a state take a lease per model first, so N processes cost one check per
+  interval. Without a background loop (the CLI, a script) the chain asks for due rechecks as it
+  skips a model; they run beside the request and `settle()` waits for them, bounded.
 
 A probe is a 1-token completion (default), a `GET /models` listing (one request per provider per
-sweep, shared by its models), or nothing. Every probe is bounded by `health.timeout`, and a sweep
-runs them all at once, so 200 models that answer in 200 ms take about 200 ms, not 40 s.
-A probe's failure disables a model by the same policy as a failed chat attempt; its success
-closes a half-open breaker (never a manual disable).
+run, shared by its models), or nothing. Every probe is bounded by `health.timeout`. A probe's
+failure in a sweep or trial disables a model by the same policy as a failed chat attempt; a
+manual disable is never lifted by any check.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+import os
+import socket
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
-from tui.engine.state.availability import Availability
-from tui.engine.provider.client import Delta, ProviderClient
 from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.provider.client import Delta, ProviderClient
+from tui.engine.state.availability import Availability
 from tui.engine.state.health_record import HealthBook
 
 PROBE_PROMPT = [ChatMessage("user", "Reply with the single word: ok")]
+Mode = Literal["sweep", "trial", "check", "recheck"]
 
 
 @dataclass(frozen=True)
 class ProbeResult:
     model: str
     provider: str
-    ok: bool | None  # None: not probed (disabled, blocked, no key, probe: none)
+    ok: bool | None  # None: not probed (disabled, blocked, no key, probe: none, another process's lease)
     latency_ms: float | None = None
     failure: Failure | None = None
     skipped: str | None = None  # why it was not probed
@@ -46,36 +59,91 @@ class HealthMonitor:
         self.availability = availability
         self.health = health
         self.clock = clock
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # whose lease it is
+        self._inline: dict[str, asyncio.Task] = {}  # rechecks started beside a request, by model
 
+    # -- sweeps and trials -------------------------------------------------------------------------
     async def sweep(self, models: Sequence[str] | None = None, *, force: bool = False) -> list[ProbeResult]:
         """Probe `models` (default: all) concurrently.
 
-        Without `force`, models whose breaker is open (disabled, blocked) are left alone: the
-        breaker decides when they are tried again. With `force` (the user asked to check now),
+        Without `force`, models whose breaker is open (disabled, blocked) are left alone: trials
+        and rechecks decide when they are tried again. With `force` (the user asked to check now),
         auto-disabled models are probed too; blocked providers and missing keys are still skipped.
         """
         names = list(self.config.models) if models is None else list(models)
+        mode: Mode = "check" if force else "sweep"
         listings: dict[str, asyncio.Task] = {}
-        tasks = [self._probe(self.config.models[n], force, listings) for n in names]
-        return list(await asyncio.gather(*tasks))
+        return list(await asyncio.gather(*(self._probe(self.config.models[n], mode, listings) for n in names)))
 
     async def trials(self) -> list[ProbeResult]:
         """Half-open trials: probe every model whose cooldown ended (state `probing`)."""
         due = [n for n in self.config.models if self.availability.of(n).state == "probing"]
-        return await self.sweep(due) if due else []
+        listings: dict[str, asyncio.Task] = {}
+        return list(await asyncio.gather(*(self._probe(self.config.models[n], "trial", listings) for n in due)))
 
-    async def _probe(self, model: ModelConfig, force: bool, listings: dict[str, asyncio.Task]) -> ProbeResult:
+    # -- rechecks ----------------------------------------------------------------------------------
+    def next_check_s(self, model: str) -> float | None:
+        """Seconds until `model`'s next recheck (0: due); None when it gets none."""
+        if self.config.probe_kind(self.config.models[model].provider) == "none":
+            return None
+        return self.availability.next_check_s(model, self.config.health.recheck)
+
+    def due_rechecks(self, models: Sequence[str] | None = None) -> list[str]:
+        names = list(self.config.models) if models is None else list(models)
+        return [n for n in names if self.next_check_s(n) == 0.0]
+
+    async def rechecks(self, models: Sequence[str] | None = None) -> list[ProbeResult]:
+        """Recheck every due model this process can take the lease for, concurrently."""
+        claimed = [n for n in self.due_rechecks(models) if n not in self._inline and self._claim(n)]
+        listings: dict[str, asyncio.Task] = {}
+        return list(await asyncio.gather(*(self._probe(self.config.models[n], "recheck", listings)
+                                           for n in claimed)))
+
+    def recheck_soon(self, model: str) -> None:
+        """If `model`'s recheck is due, start it beside whatever runs now (the answer never waits)."""
+        if model in self._inline or self.next_check_s(model) != 0.0 or not self._claim(model):
+            return
+        task = asyncio.get_running_loop().create_task(self._probe(self.config.models[model], "recheck", {}))
+        self._inline[model] = task
+        task.add_done_callback(lambda _: self._inline.pop(model, None))
+
+    async def settle(self, timeout: float | None = None) -> list[ProbeResult]:
+        """Wait for the rechecks started beside requests, at most `timeout` (default `health.timeout`);
+        what has not finished by then is cancelled (its lease runs out by itself)."""
+        tasks = list(self._inline.values())
+        if not tasks:
+            return []
+        done, pending = await asyncio.wait(tasks, timeout=self.config.health.timeout if timeout is None else timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return [t.result() for t in done if not t.cancelled() and t.exception() is None]
+
+    def _claim(self, model: str) -> bool:
+        """Take the model's recheck lease (one checker per interval across processes) and mark it."""
+        interval = self.config.health.recheck
+        if not self.availability.store.take_lease(f"recheck:{model}", self.owner, interval, self.clock.wall()):
+            return False
+        self.availability.mark_rechecked(model)
+        return True
+
+    # -- one probe ---------------------------------------------------------------------------------
+    async def _probe(self, model: ModelConfig, mode: Mode, listings: dict[str, asyncio.Task]) -> ProbeResult:
         client = self.clients[model.provider]
         if not client.has_key():
             return ProbeResult(model.name, model.provider, None, skipped="no key")
         av = self.availability.of(model.name)
-        if av.state == "blocked" or (av.state == "disabled" and not (force and av.source == "auto")):
+        allowed = mode == "recheck" or (mode == "check" and av.source == "auto")
+        if av.state == "blocked" or (av.state == "disabled" and not allowed):
             return ProbeResult(model.name, model.provider, None, skipped=av.state)
         kind = self.config.probe_kind(model.provider)
         if kind == "none":
             return ProbeResult(model.name, model.provider, None, skipped="probe: none")
+        if av.kind == FailureKind.NOT_FOUND.value and self.config.providers[model.provider].catalog != "none":
+            kind = "models"  # out for not being listed: the free listing tells when it is back
         timeout = self.config.health.timeout
         begin = self.clock.monotonic()
+        started = self.clock.wall()
         try:
             async with asyncio.timeout(timeout):
                 if kind == "models":
@@ -87,10 +155,11 @@ class HealthMonitor:
                 else:
                     await self._one_token(client, model)
         except ProviderError as exc:
-            return self._record(model, begin, exc.failure, force)
+            return self._record(model, mode, begin, started, exc.failure)
         except TimeoutError:
-            return self._record(model, begin, Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"), force)
-        return self._record(model, begin, None, force)
+            return self._record(model, mode, begin, started,
+                                Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"))
+        return self._record(model, mode, begin, started, None)
 
     async def _one_token(self, client: ProviderClient, model: ModelConfig) -> None:
         timeout = self.config.health.timeout
@@ -101,13 +170,16 @@ class HealthMonitor:
             if isinstance(item, Delta):
                 break  # the first token is proof of life; closing the stream stops the rest
 
-    def _record(self, model: ModelConfig, begin: float, failure: Failure | None, forced: bool) -> ProbeResult:
+    def _record(self, model: ModelConfig, mode: Mode, begin: float, started: float,
+                failure: Failure | None) -> ProbeResult:
         latency = (self.clock.monotonic() - begin) * 1000
         record = self.health.get(model.name)
         if failure is None:
             record.record(True, self.clock.wall(), latency)
-            self.availability.record_success(model.name, deliberate=forced)
+            # a sweep's pass is ignored for a disable that began after it started (news it could not know)
+            self.availability.record_check_passed(model.name, started if mode == "sweep" else None)
             return ProbeResult(model.name, model.provider, True, latency)
         record.record(False, self.clock.wall(), latency, error=failure.summary(), kind=failure.kind.value)
-        self.availability.record_failure(model.name, failure)
+        if mode != "recheck":  # a failed recheck only says "still out": no new trip, no longer cooldown
+            self.availability.record_failure(model.name, failure)
         return ProbeResult(model.name, model.provider, False, latency, failure)

@@ -21,7 +21,7 @@ from tui.engine.provider.classify import classify_error_object, classify_excepti
 from tui.engine.clock import Clock, SystemClock
 from tui.engine.config import Policy, ProviderConfig
 from tui.engine.events import ChatRequest, Usage
-from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
 from tui.engine.secrets import register_secret
 from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.stream_state import StreamState, parse_usage
@@ -187,9 +187,13 @@ class ProviderClient:
         import httpx
 
         timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
+        headers = self._headers(accept)
         try:
-            request = client.build_request(method, self._base + path, json=json_body,
-                                           headers=self._headers(accept), timeout=timeout)
+            request = client.build_request(method, self._base + path, json=json_body, headers=headers,
+                                           timeout=timeout)
+        except (UnicodeError, TypeError, ValueError) as exc:  # our side: nothing left the machine
+            raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
+        try:
             async with asyncio.timeout_at(deadline):
                 return await client.send(request, stream=True)
         except ProviderError:
@@ -338,13 +342,14 @@ class ProviderClient:
                     if seen > ERROR_BODY_LIMIT:
                         break
 
-    # -- models ----------------------------------------------------------------------------
+    # -- metadata (GET) ---------------------------------------------------------------------
 
-    async def list_models(self, timeout: float) -> list[str]:
-        """GET {base_url}/models; the ids of `data[]`. Raises ProviderError like `chat`."""
+    async def get_json(self, path: str, timeout: float, what: str = "response") -> Any:
+        """GET {base_url}{path} as JSON, all of it within `timeout`; raises ProviderError like `chat`
+        (an error object in the body, a bad status, garbage, a hang: each one kind)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        response = await self._open("GET", "/models", deadline, timeout, accept="application/json",
+        response = await self._open("GET", path, deadline, timeout, accept="application/json",
                                     budget=f"{timeout:g}s")
         try:
             async with asyncio.timeout_at(deadline):
@@ -352,23 +357,28 @@ class ProviderClient:
                     raise await self._fail_status(response, timeout)
                 body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, timeout)
             if problem:
-                raise _failed(K.PROTOCOL, f"model list {problem}")
+                raise _failed(K.PROTOCOL, f"{what} {problem}")
             try:
                 data = _loads(body)
             except (ValueError, RecursionError):
-                raise _failed(K.PROTOCOL, "malformed JSON model list") from None
+                raise _failed(K.PROTOCOL, f"malformed JSON {what}") from None
             if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):
                 raise ProviderError(classify_error_object(data["error"], response.status_code, response.headers,
                                                           self._clock.wall()))
-            items = data.get("data") if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise _failed(K.PROTOCOL, "model list without data[]")
-            return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+            return data
         except TimeoutError:
-            raise _failed(K.TIMEOUT, f"model list not received within {timeout:g}s") from None
+            raise _failed(K.TIMEOUT, f"{what} not received within {timeout:g}s") from None
         finally:
             with contextlib.suppress(Exception):
                 await response.aclose()
+
+    async def list_models(self, timeout: float) -> list[str]:
+        """GET {base_url}/models; the ids of `data[]`. Raises ProviderError like `chat`."""
+        data = await self.get_json("/models", timeout, "model list")
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise _failed(K.PROTOCOL, "model list without data[]")
+        return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

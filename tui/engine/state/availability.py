@@ -6,6 +6,9 @@ States a model can be in (derived, never stored as a word):
   after a failure, for a cooldown that grows `base × factor^(trips-1)` up to `max`);
 - probing: half-open — a disable ran out; the next trial (background probe or real request)
   closes it on success or re-opens it with the next, longer cooldown on failure;
+- while an automatic disable runs, a recheck every `health.recheck` may close it early
+  (docs/architecture.md §6): a passing check closes the breaker but keeps the trips, which only a
+  real request's success resets, so a flapping model still gets longer cooldowns for traffic;
 - blocked: its provider (and key) is out, after a quota or auth failure.
 
 All of it lives in the shared state store (`store.StateStore`: a file, or Redis), so other
@@ -39,6 +42,7 @@ class ModelAvailability:
     reason: str = ""
     trips: int = 0
     since: float | None = None  # wall time the disable or block began (for a countdown bar's full length)
+    rechecked: float | None = None  # wall time of the last recheck of an automatic disable
 
     @property
     def usable(self) -> bool:
@@ -80,7 +84,8 @@ class Availability:
             if _running(disabled, now):
                 return ModelAvailability(
                     "disabled", None if until is None else until - now, until, disabled.get("source"),
-                    disabled.get("kind"), disabled.get("reason", ""), trips, disabled.get("since"))
+                    disabled.get("kind"), disabled.get("reason", ""), trips, disabled.get("since"),
+                    rec.get("rechecked"))
             return ModelAvailability("probing", source=disabled.get("source"), kind=disabled.get("kind"),
                                      reason=disabled.get("reason", ""), trips=trips)
         if block is not None:
@@ -96,6 +101,15 @@ class Availability:
         remaining = [a.remaining_s for a in (self.of(m) for m in models)
                      if a.state in ("disabled", "blocked") and a.remaining_s is not None]
         return min(remaining) if remaining else None
+
+    def next_check_s(self, model: str, interval: float) -> float | None:
+        """Seconds until an automatic disable's next recheck (0: due now); None when no recheck
+        applies: the model is not out, is out by hand, or its whole provider is blocked."""
+        av = self.of(model)
+        if av.state != "disabled" or av.source != "auto":
+            return None
+        last = max(av.since or 0.0, av.rechecked or 0.0)
+        return max(0.0, last + interval - self.clock.wall())
 
     def _live_block(self, block: dict | None, provider: str, now: float) -> dict | None:
         if not block:
@@ -133,26 +147,55 @@ class Availability:
         self.store.update(mutate)
 
     # -- results of trials -----------------------------------------------------------------------
-    def record_success(self, model: str, *, deliberate: bool = False) -> None:
-        """A success closes the breaker and resets its trips (no write when nothing changes).
-
-        A success that arrives while an automatic disable still runs (a request started before the
-        trip) is ignored unless `deliberate` (the user asked to check this model now).
+    def record_success(self, model: str, started: float | None = None) -> None:
+        """A real request succeeded: the breaker closes and its trips reset (no write when nothing
+        changes). A success from a request that started before a running disable began (`started`,
+        wall time) is ignored: the disable is news the request could not know.
         """
+        self._close(model, started, reset_trips=True)
+
+    def record_check_passed(self, model: str, started: float | None = None) -> None:
+        """A check passed (a recheck, a half-open trial, the user's check now): the breaker closes
+        at once, but the trips stay, so traffic that fails again gets the next, longer cooldown."""
+        self._close(model, started, reset_trips=False)
+
+    def mark_rechecked(self, model: str) -> None:
+        """A recheck of `model` starts now: the next one is due `health.recheck` after this."""
+        now = self.clock.wall()
+
+        def mutate(data: dict) -> None:
+            rec = data["models"].get(model)
+            if rec is not None and rec.get("disabled"):
+                rec["rechecked"] = now
+
+        self.store.update(mutate, durable=False)
+
+    def _close(self, model: str, started: float | None, *, reset_trips: bool) -> None:
         rec = self.store.data.get("models", {}).get(model)
         if not rec:
             return
-        disabled = rec.get("disabled")
         now = self.clock.wall()
-        if _manual_holds(disabled, now):
-            return  # a manual disable is never lifted early by a result
-        if disabled and not deliberate and _running(disabled, now):
-            return  # still cooling down (e.g. a success from a request started before the trip)
+
+        def closable(cur: dict) -> bool:
+            disabled = cur.get("disabled")
+            if _manual_holds(disabled, now):
+                return False  # a manual disable is never lifted early by a result
+            # a running disable that began after this request or check started is news it could not know
+            return not (started is not None and _running(disabled, now) and disabled.get("since", 0) > started)
+
+        if not closable(rec) or (not reset_trips and not rec.get("disabled") and not rec.get("probing")):
+            return
 
         def mutate(data: dict) -> None:
             cur = data["models"].get(model)
-            if cur and not _manual_holds(cur.get("disabled"), now):
+            if not cur or not closable(cur):
+                return
+            if reset_trips:
                 data["models"].pop(model, None)
+            else:
+                for key in ("disabled", "rechecked"):
+                    cur.pop(key, None)
+                cur["probing"] = False
 
         self.store.update(mutate, durable=False)
 
