@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -76,6 +77,8 @@ class RedisLink:
             from redis.retry import Retry
         except ImportError:
             raise missing_extra() from None
+        if not hasattr(redis, "Redis"):  # a folder named `redis` on the path, not the client
+            raise missing_extra()
         self._redis = redis
         self.location = location
         self.key = f"{location.prefix}:state"
@@ -83,7 +86,7 @@ class RedisLink:
         self.client = redis.Redis(
             host=location.host, port=location.port, db=location.db, username=location.username,
             password=location.password, ssl=location.tls, socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0), retry_on_timeout=False,
+            socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0),
             health_check_interval=0, client_name="modelfallback")
         self._lease = self.client.register_script(LEASE_SCRIPT)
         self.errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
@@ -130,12 +133,13 @@ class RedisLink:
         """Run `apply(doc, before)` on the latest document and commit it atomically.
 
         `doc` is a fresh copy of the shared document (a new empty one when there is none), `before`
-        the stored document or None. Returns (what `apply` returned, the document now in Redis,
-        whether it was written). A WATCH conflict runs `apply` again on a fresh copy, so `apply`
-        must depend only on its arguments and what it captured.
+        another copy of the stored document (compare to tell what `apply` changed), or None.
+        Returns (what `apply` returned, the document now in Redis, whether it was written). A WATCH
+        conflict runs `apply` again on a fresh copy, so `apply` must depend only on its arguments
+        and what it captured.
         """
         redis = self._redis
-        for _ in range(MAX_TRIES):
+        for attempt in range(MAX_TRIES):
             try:
                 with self.client.pipeline(transaction=True) as pipe:
                     pipe.watch(self.key)
@@ -160,7 +164,8 @@ class RedisLink:
                     pipe.publish(self.channel, payload)
                     pipe.execute()
                     return result, doc, True
-            except redis.WatchError:
+            except redis.WatchError:  # another writer won: back off a little (jittered) and run it again
+                time.sleep(random.uniform(0, min(0.0005 * 2 ** attempt, 0.02)))
                 continue
             except self.errors as exc:
                 raise self._unreachable(exc) from None

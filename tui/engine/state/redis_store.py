@@ -42,6 +42,7 @@ from tui.engine.state.redis_sync import BACKOFF_S, POLL_S, listen, local_fallbac
 log = logging.getLogger("modelfallback.state")
 
 WRITE_BEHIND_DELAY_S = 0.02  # a burst of automatic changes (a failover storm) costs one write
+MIRROR_DELAY_S = 0.2  # the local copy of the shared document is written at most this often
 
 
 def _newer(doc: dict, than: dict | None) -> bool:
@@ -66,6 +67,7 @@ class RedisStore:
         self._wall, self._poll_s, self._backoff = wall, poll_s, backoff_s
         self._mutex = threading.Lock()
         self._io = threading.Lock()
+        self._local_lock = threading.Lock()  # see `_local_update`
         self._online = False
         self._offline: str | None = "not connected yet"
         self._newer: str | None = None  # the shared document belongs to a newer version: never write it
@@ -75,6 +77,9 @@ class RedisStore:
         self._pending: list[tuple[Callable[[dict], object], float]] = []
         self._flushing = False
         self._changes = self._refreshed = 0
+        self._mirror_doc: dict | None = None  # the document the local file should copy next
+        self._mirror_cleared: dict[sd.Entry, float] = {}
+        self._mirror_due: float | None = None
         self._closed = threading.Event()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="modelfallback-redis-writer")
         with self._io:
@@ -145,7 +150,7 @@ class RedisStore:
                     return result
         if durable and self._newer:
             raise StateFileError(self._newer)
-        return self.local.update(sd.offline_change(mutate, at, manual), durable=durable, fsync=fsync)
+        return self._local_update(sd.offline_change(mutate, at, manual), durable=durable, fsync=fsync)
 
     def take_lease(self, name: str, owner: str, ttl_s: float, now: float) -> bool:
         """A Redis key with an expiry, held by one owner until `now + ttl_s` (the local file's when offline)."""
@@ -154,12 +159,14 @@ class RedisStore:
                 return self._link.take_lease(name, owner, ttl_s, now)
             except Unreachable as exc:
                 self._go_offline(exc)
-        return self.local.take_lease(name, owner, ttl_s, now)
+        with self._local_lock:
+            return self.local.take_lease(name, owner, ttl_s, now)
 
     def flush(self) -> None:
         """Write the automatic changes still pending (to Redis, or to the local file when offline)."""
         with self._io:
             self._flush_pending()
+        self._write_mirror()
         self.local.flush()
 
     def close(self) -> None:
@@ -185,7 +192,7 @@ class RedisStore:
                 if len(self._pending) == 1:  # nothing was waiting: schedule a write
                     self._writer.submit(self._write_behind)
                 return result
-        return self.local.update(sd.offline_change(mutate, at, False), durable=False)
+        return self._local_update(sd.offline_change(mutate, at, False), durable=False)
 
     def _write_behind(self) -> None:
         time.sleep(WRITE_BEHIND_DELAY_S)
@@ -204,11 +211,10 @@ class RedisStore:
                 return
             self._flushing = True
 
-        def apply(doc: dict, _before: dict | None) -> None:
-            before = sd.snapshot(doc)
+        def apply(doc: dict, before: dict | None) -> None:
             for mutate, _at in batch:
                 mutate(doc)
-            sd.stamp_changes(doc, before, batch[-1][1], False)
+            sd.stamp_changes(doc, before or {}, batch[-1][1], False)
             sd.prune_tombstones(doc, self._wall())
 
         try:
@@ -263,26 +269,33 @@ class RedisStore:
         return data
 
     def _stamped(self, mutate: Callable[[dict], object], at: float, manual: bool):
-        def apply(doc: dict, _before: dict | None) -> object:
-            before = sd.snapshot(doc)
+        def apply(doc: dict, before: dict | None) -> object:
             result = mutate(doc)
-            sd.stamp_changes(doc, before, at, manual)
+            sd.stamp_changes(doc, before or {}, at, manual)
             sd.prune_tombstones(doc, self._wall())
             return result
         return apply
 
     # -- offline and back ------------------------------------------------------------------------
+    def _local_update(self, mutate: Callable[[dict], object], **options) -> object:
+        """`local.update`, one thread at a time: a file store is updated by one caller thread and its
+        writer; two caller threads (a manual change here, the listener moving changes there) could
+        interleave a manual write with a write-behind change and write that one twice."""
+        with self._local_lock:
+            return self.local.update(mutate, **options)
+
     def _go_offline(self, exc: BaseException) -> None:
         """Work on the local file from now on; the pending automatic changes move there, in order."""
         why = str(exc) if isinstance(exc, NewerState) else f"cannot reach {self.location}: {reason(exc)}"
+        self._write_mirror()  # the last shared picture first, then what is pending over it
         with self._mutex:
             if isinstance(exc, NewerState):
                 self._newer = why
-            was_online, self._online, self._offline = self._online, False, why
             batch, self._pending = self._pending, []
+            for mutate, at in batch:  # before the switch: readers never see the local file half-way
+                self._local_update(sd.offline_change(mutate, at, False), durable=False)
+            was_online, self._online, self._offline = self._online, False, why
             self._changes += 1
-            for mutate, at in batch:
-                self.local.update(sd.offline_change(mutate, at, False), durable=False)
         if was_online:
             log.info("shared state offline (%s); working on local state %s", why, self.local.location)
 
@@ -309,15 +322,32 @@ class RedisStore:
             self._data = self._with_pending(doc)
             self._changes += 1
         self._mirror(doc, marks)
+        if marks:
+            self._write_mirror()  # now: the marks pushed must not be seen (and pushed) again
         if not was_online and marks:
             log.info("shared state online again at %s; pushed %d change(s) made meanwhile", self.location, len(marks))
         return True
 
     def _mirror(self, doc: dict, cleared: dict[sd.Entry, float] | None = None) -> None:
-        """Keep the local file a copy of the shared document (written behind, see `sd.mirror`)."""
+        """Have the local file copy `doc` soon (`sd.mirror`): the listener writes the latest document
+        at most every MIRROR_DELAY_S, so a busy Redis costs this machine's disk a few writes a second."""
         if int(doc.get("rev", 0)) == 0 and not cleared:
             return  # a document never written (an empty Redis, nothing pushed): nothing to keep
+        with self._mutex:
+            if self._mirror_doc is None or _newer(doc, self._mirror_doc):
+                self._mirror_doc = doc
+            self._mirror_cleared.update(cleared or {})
+            if self._mirror_due is None:
+                self._mirror_due = time.monotonic() + MIRROR_DELAY_S
+
+    def _write_mirror(self) -> None:
+        """Write the mirror that is due (now, whatever its time: going offline, flushing, closing)."""
+        with self._mutex:
+            doc, cleared = self._mirror_doc, self._mirror_cleared
+            self._mirror_doc, self._mirror_cleared, self._mirror_due = None, {}, None
+        if doc is None:
+            return
         try:
-            self.local.update(sd.mirror(doc, cleared or {}), durable=False)
+            self._local_update(sd.mirror(doc, cleared), durable=False)
         except OSError as exc:  # the mirror is a convenience: a local disk problem must not stop the shared state
             log.warning("could not mirror the shared state to %s: %s", self.local.location, exc)

@@ -63,6 +63,8 @@ def listen(store: Any) -> None:
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + store._poll_s
                 store._receive(link.read())
+            if store._mirror_due is not None and time.monotonic() >= store._mirror_due:
+                store._write_mirror()
             if sd.unsynced_entries(store.local.data):  # this or another local process worked offline
                 with store._io:
                     store._connect_and_push()
