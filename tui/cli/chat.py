@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-
 import os
+import sys
 
 from tui.cli.common import EXIT_FAILED, EXIT_OK, UsageError, open_engine, pick_group, print_notices
 from tui.engine.durations import format_duration
-from tui.engine.events import Answered, AttemptFailed, AttemptSkipped, ChainFailed, Restarted, Token, Waiting
+from tui.engine.events import (Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, ChainFailed, Restarted,
+                               Token, Waiting)
 from tui.wording.trail import attempt_text, format_trail
 
 
@@ -87,7 +87,7 @@ async def run(args: argparse.Namespace) -> int:
                 mid_line = not event.text.endswith("\n")
             elif isinstance(event, Restarted) and live:
                 notice("[interrupted; the answer restarts on the next model]\n")
-            elif isinstance(event, (AttemptFailed, AttemptSkipped)) and not args.json:
+            elif isinstance(event, (AttemptFailed, AttemptSkipped, AttemptCancelled)) and not args.json:
                 notice(f"  {attempt_text(event.attempt)}")
             elif isinstance(event, Waiting) and not args.json:
                 notice(f"  waiting {format_duration(event.seconds)} ({event.reason})")

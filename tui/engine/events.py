@@ -12,7 +12,7 @@ from typing import Literal
 
 from tui.engine.failures import Failure
 
-Outcome = Literal["ok", "failed", "skipped", "retried"]
+Outcome = Literal["ok", "failed", "skipped", "retried", "cancelled"]  # cancelled: a hedged race's loser
 
 
 @dataclass
@@ -58,6 +58,16 @@ class AttemptStarted:
     provider: str
     number: int  # 1-based attempt number within this run
     retry: bool = False
+    hedge: bool = False  # started beside a silent model (hedged first tokens): two requests in flight
+
+
+@dataclass(frozen=True)
+class AttemptCancelled:
+    """A hedged race's loser: the other model's first token came first, so this request was closed.
+
+    Not a failure: nothing is disabled or recorded against the model for being second."""
+
+    attempt: Attempt
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,8 @@ class ChainFailed:
     stopped_at: str | None = None  # model that caused a stop (content policy): "try next model" starts after it
 
 
-ChainEvent = AttemptStarted | AttemptSkipped | Waiting | Token | AttemptFailed | Restarted | Answered | ChainFailed
+ChainEvent = (AttemptStarted | AttemptSkipped | AttemptCancelled | Waiting | Token | AttemptFailed | Restarted
+              | Answered | ChainFailed)
 
 
 @dataclass

@@ -31,7 +31,7 @@ COOLDOWN_KEYS = ("base", "factor", "max")
 # policy keys that are plain durations, named as the Policy fields they set
 _POLICY_DURATIONS = ("connect_timeout", "ttft_timeout", "stall_timeout", "manual_disable", "retry_after_wait")
 POLICY_KEYS = ("connect_timeout", "ttft_timeout", "stall_timeout", "cooldown", "manual_disable",
-               "retry_after_wait")
+               "retry_after_wait", "hedge")
 MODEL_KEYS = ("id", "provider", *POLICY_KEYS)
 _ZERO_ALLOWED = {"retry_after_wait"}  # 0 means "never wait for Retry-After"
 # keys that mean someone pasted a secret into the file (compared lower-case, '-' as '_')
@@ -221,6 +221,8 @@ class _Builder(NodeReader):
             if key in _POLICY_DURATIONS:
                 fields[key] = self.duration(value, child, allow_zero=key in _ZERO_ALLOWED)
                 where[key] = value
+            elif key == "hedge":
+                fields[key] = self.hedge(value, child)  # type: ignore[assignment]
             elif key == "cooldown":
                 for sub, sub_node in self.mapping(value, child, COOLDOWN_KEYS,
                                                   "a mapping {base, factor, max}").items():
@@ -232,6 +234,21 @@ class _Builder(NodeReader):
                         fields[field_name] = self.duration(sub_node, sub_path)
                     where[field_name] = sub_node
         return fields, where
+
+    def hedge(self, node: YNode, path: str) -> float | str | None:
+        """`hedge: 2s`, `hedge: auto`, or `hedge: off` (the default)."""
+        value = node.value
+        if node.kind == "scalar" and (value is None or value is False or (isinstance(value, str)
+                                                                           and value.strip().lower() == "off")):
+            return None
+        if node.kind == "scalar" and isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        if node.kind == "scalar" and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            try:
+                return self.duration(node, path)
+            except ConfigError:
+                pass
+        raise self.error(node, path, "expected a duration like 2s, auto, or off")
 
     def factor(self, node: YNode, path: str) -> float:
         value = node.value

@@ -21,6 +21,9 @@ class Policy:
     cooldown_max: float = 300.0
     manual_disable: float = 300.0
     retry_after_wait: float = 5.0
+    # Hedged first tokens (docs/architecture.md §4): None = off; seconds; or "auto" (the model's own
+    # p90 time to first token, with a floor): with no token by then, the next model starts too.
+    hedge: float | str | None = None
 
     def cooldown_for(self, trips: int) -> float:
         """`base × factor^(trips-1)`, capped at `max`."""

@@ -16,32 +16,23 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
 from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.durations import format_duration, format_left
-from tui.engine.events import (Answered, Attempt, AttemptFailed, AttemptSkipped, AttemptStarted, ChainEvent,
-                               ChainFailed, ChatRequest, Restarted, Token, Usage, Waiting)
+from tui.engine.events import (Answered, Attempt, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted,
+                               ChainEvent, ChainFailed, ChatRequest, Restarted, Token, Usage, Waiting)
 from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
 from tui.engine.policy.context_fit import too_long_for
 from tui.engine.policy.health import HealthMonitor
+from tui.engine.policy.hedge import Race, hedge_after
+from tui.engine.policy.tried import Tried
 from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 
 QUICK_RETRY_S = (0.05, 0.25)  # jittered pause before the one quick retry of a 5xx or connection failure
-
-
-@dataclass(slots=True)
-class Tried:
-    """How one request to one model ended: an answer, or a failure and what was shown before it."""
-
-    attempt: Attempt
-    answered: Answered | None = None
-    failure: Failure | None = None
-    partial: str = ""
 
 
 def skip_reason(av: ModelAvailability) -> tuple[str, str]:
@@ -78,7 +69,10 @@ class FallbackChain:
         attempts: list[Attempt] = []
         number = 0
         started = self.clock.monotonic()
-        for model in models:
+        index = 0
+        while index < len(models):
+            model = models[index]
+            index += 1
             skip = self._skip(model, request)
             if skip is not None:
                 attempts.append(skip)
@@ -88,55 +82,86 @@ class FallbackChain:
             while True:
                 number += 1
                 yield AttemptStarted(model.name, model.provider, number, retry=retried)
-                tried: Tried | None = None
+                after = None if retried else hedge_after(model, self.health.get(model.name))
+                race = None if after is None else Race(model, after, lambda m: self._attempt(m, request),
+                                                       self._partner_finder(models, index, request), number)
+                retry_wait: float | None = None
+                retry_reason = ""
                 try:
-                    async for item in self._attempt(model, request):
-                        if type(item) is Token:
+                    async for item in (self._attempt(model, request) if race is None else race):
+                        kind = type(item)
+                        if kind is Token:
                             yield item
-                        else:
-                            tried = item
+                            continue
+                        if kind is not Tried:  # a race's partner, its skips, its loser
+                            if kind is AttemptStarted:
+                                number += 1
+                            elif kind in (AttemptSkipped, AttemptCancelled):
+                                attempts.append(item.attempt)
+                            yield item
+                            continue
+                        tried: Tried = item
+                        attempt = tried.attempt
+                        if tried.answered is not None:
+                            result = tried.answered
+                            attempts.append(attempt)
+                            yield Answered(result.model, result.provider, result.content, result.reasoning,
+                                           result.reported_model, result.finish_reason, result.usage, attempts,
+                                           int((self.clock.monotonic() - started) * 1000), result.ttft_ms)
+                            return
+                        failure, partial = tried.failure, tried.partial
+                        assert failure is not None
+                        failed = self.config.models[attempt.model]
+                        alone = race is None or race.second is None  # no retry while a partner runs
+                        retry_wait = None if retried or not alone else self._same_model_wait(failure, partial, failed)
+                        if retry_wait is not None:
+                            retry_reason = failure.short()
+                            attempt.outcome = "retried"
+                            attempts.append(attempt)
+                            yield AttemptFailed(attempt, failure, "retry")
+                            continue
+                        out_for = self.availability.record_failure(failed.name, failure)
+                        if out_for is not None and out_for != float("inf"):
+                            attempt.cooldown_s = round(out_for, 3)
+                        attempts.append(attempt)
+                        stop = failure.policy.stop_chain
+                        yield AttemptFailed(attempt, failure, "stop" if stop else "failover")
+                        if partial:
+                            yield Restarted(failed.name, partial)
+                        if stop:
+                            yield ChainFailed(failure.kind.value, failure.detail or failure.kind.value, attempts,
+                                              stopped_at=failed.name)
+                            return
                 except RequestError as exc:  # our side: no model is blamed, nothing else would do better
                     yield ChainFailed("request_error", str(exc), attempts)
                     return
-                assert tried is not None  # _attempt always ends with one
-                attempt = tried.attempt
-                if tried.answered is not None:
-                    result = tried.answered
-                    attempts.append(attempt)
-                    yield Answered(result.model, result.provider, result.content, result.reasoning,
-                                   result.reported_model, result.finish_reason, result.usage, attempts,
-                                   int((self.clock.monotonic() - started) * 1000), result.ttft_ms)
-                    return
-                failure, partial = tried.failure, tried.partial
-                assert failure is not None
-                wait = None if retried else self._same_model_wait(failure, partial, model)
-                if wait is not None:
-                    attempt.outcome = "retried"
-                    attempts.append(attempt)
-                    yield AttemptFailed(attempt, failure, "retry")
-                    if wait > 0:
-                        yield Waiting(model.name, wait, f"{failure.short()}, retrying {model.name}")
-                        await self._sleep(wait)
-                    retried = True
-                    continue
-                out_for = self.availability.record_failure(model.name, failure)
-                if out_for is not None and out_for != float("inf"):
-                    attempt.cooldown_s = round(out_for, 3)
-                attempts.append(attempt)
-                stop = failure.policy.stop_chain
-                yield AttemptFailed(attempt, failure, "stop" if stop else "failover")
-                if partial:
-                    yield Restarted(model.name, partial)
-                if stop:
-                    yield ChainFailed(failure.kind.value, failure.detail or failure.kind.value, attempts,
-                                      stopped_at=model.name)
-                    return
-                break
+                if race is not None and race.next_index is not None and race.winner != model.name:
+                    index = race.next_index  # the partner (and the skips before it) were this attempt's
+                if retry_wait is None:
+                    break
+                if retry_wait > 0:
+                    yield Waiting(model.name, retry_wait, f"{retry_reason}, retrying {model.name}")
+                    await self._sleep(retry_wait)
+                retried = True
         earliest = self.availability.earliest_return([m.name for m in models])
         message = f"every model in '{group}' failed or is unavailable"
         if earliest is not None:
             message += f"; the first one is back in {format_duration(earliest)}"
         yield ChainFailed("all_failed", message, attempts, earliest_return_s=earliest)
+
+    def _partner_finder(self, models: list[ModelConfig], index: int,
+                        request: ChatRequest) -> Callable[[], tuple[list[Attempt], ModelConfig | None, int]]:
+        """For a race: the next usable model from `index`, the skips before it, and where the chain
+        goes on after it."""
+        def find() -> tuple[list[Attempt], ModelConfig | None, int]:
+            skips: list[Attempt] = []
+            for position in range(index, len(models)):
+                skip = self._skip(models[position], request)
+                if skip is None:
+                    return skips, models[position], position + 1
+                skips.append(skip)
+            return skips, None, len(models)
+        return find
 
     def _skip(self, model: ModelConfig, request: ChatRequest) -> Attempt | None:
         client = self.clients[model.provider]
@@ -198,7 +223,7 @@ class FallbackChain:
             yield Tried(attempt, failure=failure, partial=partial)
             return
         elapsed = int((self.clock.monotonic() - begin) * 1000)
-        self.health.get(model.name).record(True, self.clock.wall(), elapsed)
+        self.health.get(model.name).record(True, self.clock.wall(), elapsed, ttft_ms=ttft_ms)
         self.availability.record_success(model.name, started)
         done = done or Done(None, None, None)
         attempt = Attempt(model.name, model.provider, "ok", status=200, elapsed_ms=elapsed, ttft_ms=ttft_ms)

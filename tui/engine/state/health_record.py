@@ -17,14 +17,17 @@ WINDOW = 20  # outcomes kept for the success rate
 class HealthRecord:
     outcomes: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # True/False
     latencies_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    ttfts_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # answers' times to first token
     last_latency_ms: float | None = None
     last_error: str | None = None
     last_error_kind: str | None = None
     checked_at: float | None = None  # wall time of the last probe or attempt
 
-    def record(self, ok: bool, at: float, latency_ms: float | None = None, *,
+    def record(self, ok: bool, at: float, latency_ms: float | None = None, *, ttft_ms: float | None = None,
                error: str | None = None, kind: str | None = None) -> None:
         self.outcomes.append(ok)
+        if ttft_ms is not None:
+            self.ttfts_ms.append(ttft_ms)
         self.checked_at = at
         if latency_ms is not None:
             self.last_latency_ms = latency_ms
@@ -43,6 +46,14 @@ class HealthRecord:
     @property
     def p50_ms(self) -> float | None:
         return median(self.latencies_ms) if self.latencies_ms else None
+
+    def ttft_p90_ms(self, at_least: int = 5) -> float | None:
+        """The 90th percentile of recent times to first token (None with fewer than `at_least`):
+        what `hedge: auto` waits before starting the next model."""
+        if len(self.ttfts_ms) < at_least:
+            return None
+        ordered = sorted(self.ttfts_ms)
+        return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
 
     @property
     def status(self) -> str:
