@@ -24,6 +24,7 @@ Threads: the caller's (reads, manual updates), one writer (write-behind), one da
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import threading
@@ -190,9 +191,13 @@ class RedisStore:
                 self._data = data
                 self._pending.append((mutate, at))
                 if len(self._pending) == 1:  # nothing was waiting: schedule a write
-                    self._writer.submit(self._write_behind)
+                    self._schedule()
                 return result
         return self._local_update(sd.offline_change(mutate, at, False), durable=False)
+
+    def _schedule(self) -> None:
+        with contextlib.suppress(RuntimeError):  # closed meanwhile: `close` flushed what it could
+            self._writer.submit(self._write_behind)
 
     def _write_behind(self) -> None:
         time.sleep(WRITE_BEHIND_DELAY_S)
@@ -227,7 +232,10 @@ class RedisStore:
         with self._mutex:
             self._flushing = False
             del self._pending[:len(batch)]
+            more = bool(self._pending) and not self._closed.is_set()
         self._adopt(doc)
+        if more:  # changes made while this one landed (perhaps by another thread): write them too
+            self._schedule()
 
     # -- the view --------------------------------------------------------------------------------
     def _adopt(self, doc: dict) -> None:
