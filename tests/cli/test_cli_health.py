@@ -195,3 +195,28 @@ def test_a_prompt_that_is_not_utf8_is_our_problem_not_the_models(server, where: 
     [sent] = lb.chats("model-a")
     assert sent["json"]["messages"][0]["content"] == "caf\ufffd na\ufffdve \ufffd\ufffd end"
     assert json.loads(lb.state.read_text())["models"] == {}  # nothing disabled
+
+
+def test_chat_wait_sends_when_the_first_model_is_back(server) -> None:
+    lb = server({"model-a": [DOWN, OK], "model-b": [OK]})
+    chat_json(lb)  # model-a out for 60 s
+    assert lb.run("disable", "model-b", "--for", "1h").returncode == 0
+    lb.age_state(57)  # model-a's cooldown ends in about three seconds (less the process start-up)
+    out = lb.run("chat", "--json", "--wait", "10s", "-g", "g", "hi")
+    assert out.returncode == 0, out.stderr
+    assert b"every model of 'g' is out; model-a is back in 0:0" in out.stderr
+    assert b"waiting up to 10s" in out.stderr
+    assert b"model-a is back; sending" in out.stderr
+    assert json.loads(out.stdout)["model"] == "model-a"
+
+
+def test_chat_wait_is_bounded_and_ends_with_the_usual_all_failed(server) -> None:
+    lb = server({"model-a": [DOWN], "model-b": [OK]})
+    chat_json(lb)
+    assert lb.run("disable", "model-b", "--until-enabled").returncode == 0
+    out = lb.run("chat", "--json", "--wait", "0.5s", "-g", "g", "hi")
+    assert out.returncode == 1
+    assert b"nothing came back within 500ms" in out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["ok"] is False and doc["error"]["kind"] == "all_failed"
+    assert lb.run("chat", "--wait", "soon", "-g", "g", "hi").returncode == 2

@@ -393,3 +393,14 @@ def test_state_lookup_with_the_config_key_and_redis_urls(dirs: dict[str, Path]) 
     assert find_state_path(None, {}, configured=url, demo=True) == dirs["state"] / "demo-state.json"
     assert find_state_path(None, {"MODELFALLBACK_STATE": url}, demo=True) == dirs["state"] / "demo-state.json"
     assert find_state_path(url, {}, demo=True) == url
+
+
+def test_hedge_is_a_duration_auto_or_off_globally_or_per_model() -> None:
+    config = load_config_text(with_groups("  c: [a, {id: b, hedge: auto}, {id: c, hedge: off}]\n",
+                                          tail="policy: {hedge: 1.5s}\n"))
+    assert {m: config.models[m].policy.hedge for m in config.models} == {"a": 1.5, "b": "auto", "c": None}
+    assert load_config_text(with_groups("  c: [a]\n")).models["a"].policy.hedge is None  # off by default
+    assert error_of(with_groups("  c: [a]\n", tail="policy: {hedge: sometimes}\n")) == (
+        "g.yaml:7: policy.hedge: expected a duration like 2s, auto, or off")
+    assert error_of(with_groups("  c: [a]\n", tail="policy: {hedge: 0}\n")) == (
+        "g.yaml:7: policy.hedge: expected a duration like 2s, auto, or off")

@@ -173,3 +173,43 @@ async def test_recheck_results_and_the_lease_are_shared_through_the_state_file(c
     assert isinstance(answer, Answered) and answer.model == "primary"
     await second.aclose()
 
+
+
+def sleeper(clock: FakeClock):
+    """An injected sleep that moves the FakeClock instead of waiting."""
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+    return sleep
+
+
+async def test_waiting_for_the_first_model_back_by_recheck_or_cooldown(clock: FakeClock) -> None:
+    transport = SimulatorTransport({"primary": Unavailable()}, default=Healthy(ttft=0.0, tokens_per_s=1e6))
+    engine = ModelFallback(make_config(), clock=clock, transport=transport, env={"SIM_KEY": "k-123456"},
+                           sleep=sleeper(clock))
+    await engine.ask("g", "hi")  # primary out for 60 s (recheck in 15 s)
+    engine.disable("backup", 40)
+    assert engine.first_return("g") == ("primary", 15.0)  # its recheck is sooner than any end
+    start = clock.monotonic()
+    assert await engine.wait_for_return("g", 120) == "backup"  # rechecks at 15 and 30 fail; backup's 40 s end
+    assert clock.monotonic() - start == pytest.approx(40, abs=1)
+    engine.disable("backup", 40)
+    transport.set_script("primary", Healthy(ttft=0.0, tokens_per_s=1e6))
+    start = clock.monotonic()
+    assert await engine.wait_for_return("g", 120) == "primary"  # back by its next recheck, before backup
+    assert clock.monotonic() - start <= 15 + 1
+    await engine.aclose()
+
+
+async def test_waiting_is_bounded_and_never_for_a_model_disabled_until_enabled(clock: FakeClock) -> None:
+    transport = SimulatorTransport({}, default=Healthy(ttft=0.0, tokens_per_s=1e6))
+    engine = ModelFallback(make_config(), clock=clock, transport=transport, env={"SIM_KEY": "k-123456"},
+                           sleep=sleeper(clock))
+    engine.disable("primary", None)
+    engine.disable("backup", None)
+    assert engine.first_return("g") is None
+    start = clock.monotonic()
+    assert await engine.wait_for_return("g", 60) is None and clock.monotonic() == start  # nothing to wait for
+    engine.disable("backup", 600)
+    assert engine.first_return("g") == ("backup", 600)
+    assert await engine.wait_for_return("g", 30) is None and clock.monotonic() - start == pytest.approx(30)
+    await engine.aclose()

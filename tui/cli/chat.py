@@ -11,11 +11,13 @@ import json
 import os
 import sys
 
-from tui.cli.common import EXIT_FAILED, EXIT_OK, UsageError, open_engine, pick_group, print_notices
-from tui.engine.durations import format_duration
+from tui.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, open_engine, parse_duration_option, pick_group,
+                            print_notices)
+from tui.engine.api import ModelFallback
+from tui.engine.durations import format_countdown, format_duration
 from tui.engine.events import (Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, ChainFailed, Restarted,
                                Token, Waiting)
-from tui.wording.trail import attempt_text, format_trail
+from tui.wording.trail import attempt_text, format_trail, short_name
 
 
 def read_prompt(args: argparse.Namespace) -> str:
@@ -63,6 +65,7 @@ def _undecodable(raw: bytes):
 async def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     group = pick_group(engine, args.group)
+    wait_s = None if args.wait is None else parse_duration_option("--wait", args.wait)
     prompt = read_prompt(args)
     print_notices(engine)
     live = not args.json and not args.no_stream and sys.stdout.isatty()
@@ -80,6 +83,8 @@ async def run(args: argparse.Namespace) -> int:
     settle = False  # wait for the checks started beside the request only after a whole answer
     try:
         engine.refresh_catalog_soon()  # a stale listing is refreshed beside the request
+        if wait_s is not None:
+            await wait_for_a_model(engine, group, wait_s)
         async for event in engine.chat(group, prompt, stream=not args.no_stream):
             if isinstance(event, Token) and live and not event.reasoning:
                 sys.stdout.write(event.text)
@@ -99,6 +104,27 @@ async def run(args: argparse.Namespace) -> int:
         engine.persist_health()
         await engine.aclose(settle=settle)  # at most health.timeout for due rechecks, recorded in the state
     return EXIT_OK if isinstance(final, Answered) else EXIT_FAILED
+
+
+async def wait_for_a_model(engine: ModelFallback, group: str, seconds: float) -> None:
+    """`--wait`: when every model of the group is out, say when the first comes back and wait for it
+    (at most `seconds`); then the prompt goes through the whole chain as usual. A model disabled
+    until enabled, or without a key, is never waited for."""
+    if engine.preferred(group) is not None:
+        return
+    back = engine.first_return(group)
+    if back is None:
+        print(f"every model of '{group}' is out and none comes back by itself (disabled until enabled, or no "
+              "key); sending anyway", file=sys.stderr)
+        return
+    model, eta = back
+    print(f"every model of '{group}' is out; {short_name(model)} is back in {format_countdown(eta)} — "
+          f"waiting up to {format_duration(seconds)}", file=sys.stderr)
+    came = await engine.wait_for_return(group, seconds)
+    if came is not None:
+        print(f"{short_name(came)} is back; sending", file=sys.stderr)
+    else:
+        print(f"nothing came back within {format_duration(seconds)}", file=sys.stderr)
 
 
 def print_final(args: argparse.Namespace, group: str, final: Answered | ChainFailed | None, live: bool) -> None:

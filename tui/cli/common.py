@@ -45,10 +45,15 @@ def print_notices(engine: ModelFallback) -> None:
 
 def parse_for(value: str) -> float:
     """`--for 5m` in seconds, or a UsageError naming the option."""
+    return parse_duration_option("--for", value)
+
+
+def parse_duration_option(option: str, value: str) -> float:
+    """A duration option (`--for 5m`, `--wait 30s`) in seconds, or a UsageError naming it."""
     try:
         return parse_duration(value)
     except ValueError as exc:
-        raise UsageError(f"--for: {exc}") from None
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def state_json(engine: ModelFallback) -> dict:

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("-g", "--group", help="group to use (default: the first in the config)")
     chat.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     chat.add_argument("--no-stream", action="store_true", help="ask for a non-streamed answer")
+    chat.add_argument("--wait", metavar="DURATION",
+                      help="if every model of the group is out, wait up to DURATION (e.g. 30s, 5m) for the first "
+                           "to come back, then send")
     chat.add_argument("prompt", nargs="?", help="the prompt, or - to read it from stdin")
 
     check = add("check", "probe every model's health now, concurrently")

@@ -12,29 +12,30 @@ import asyncio
 import contextlib
 import difflib
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
-from tui.engine.state.availability import Availability
-from tui.engine.policy.chain import FallbackChain
-from tui.engine.provider.client import ProviderClient
 from tui.engine.clock import Clock, SystemClock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import Answered, ChainEvent, ChainFailed, ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, RequestError
+from tui.engine.policy.chain import FallbackChain
 from tui.engine.policy.health import HealthMonitor, ProbeResult
 from tui.engine.policy.preflight import Preflight, PreflightNote
-from tui.engine.state.health_record import HealthBook
+from tui.engine.provider.client import ProviderClient
+from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
-from tui.engine.state.store import open_store
+from tui.engine.state.health_record import HealthBook
 from tui.engine.state.status import ModelStatus, model_status
+from tui.engine.state.store import open_store
 
 if TYPE_CHECKING:
     import httpx
 
 DEFAULT = object()  # "use the configured manual_disable duration"
+WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another process may bring one back)
 
 
 class UnknownModel(KeyError):
@@ -98,6 +99,7 @@ class ModelFallback:
                                    monitor=self.monitor, catalog=self.catalog,
                                    **({"sleep": sleep} if sleep is not None else {}))
         self._background: set[asyncio.Task] = set()  # catalog refreshes started beside a chat
+        self._sleep = sleep or asyncio.sleep
 
     @classmethod
     def from_files(cls, config_path: str | Path | None = None, state_path: str | Path | None = None, *,
@@ -229,6 +231,43 @@ class ModelFallback:
             if self.status(name).usable:
                 return name
         return None
+
+    def first_return(self, group: str) -> tuple[str, float] | None:
+        """The model of `group` expected back first and in how many seconds: its cooldown's or
+        block's end, or its next recheck when that is sooner (a recheck may bring it back then).
+        None when nothing of the group comes back by itself (disabled until enabled, no key)."""
+        best: tuple[str, float] | None = None
+        for name in self.config.groups[group]:
+            row = self.status(name)
+            if row.usable:
+                return name, 0.0
+            if row.status not in ("disabled", "blocked") or row.remaining_s is None:
+                continue
+            seconds = row.remaining_s if row.next_check_s is None else min(row.remaining_s, row.next_check_s)
+            if best is None or seconds < best[1]:
+                best = (name, seconds)
+        return best
+
+    async def wait_for_return(self, group: str, timeout: float) -> str | None:
+        """Wait, at most `timeout` seconds, until a model of `group` is usable again, running the
+        group's due rechecks meanwhile (another process's recheck or enable counts too). Returns
+        that model, or None when the time ran out or nothing of the group comes back by itself."""
+        deadline = self.clock.monotonic() + timeout
+        models = list(self.config.groups[group])
+        while True:
+            self.refresh()
+            if (model := self.preferred(group)) is not None:
+                return model
+            if self.first_return(group) is None:
+                return None
+            await self.monitor.rechecks(models)
+            if (model := self.preferred(group)) is not None:
+                return model
+            left = deadline - self.clock.monotonic()
+            back = self.first_return(group)
+            if left <= 0 or back is None:
+                return None
+            await self._sleep(min(WAIT_TICK_S, left, max(back[1], 0.01)))
 
     def persist_health(self, models: Sequence[str] | None = None) -> None:
         """Write the latest health of `models` to the state file so other processes can show it."""
