@@ -251,3 +251,32 @@ def test_a_lease_is_held_by_one_owner_until_it_expires(tmp_path: Path) -> None:
 def test_leases_in_memory(tmp_path: Path) -> None:
     store = FileStore(None)
     assert store.take_lease("m", "a", 10.0, now=0.0) and not store.take_lease("m", "b", 10.0, now=5.0)
+
+
+def test_a_manual_change_racing_an_automatic_one_from_another_thread_applies_it_once(tmp_path: Path) -> None:
+    """An automatic change made while a manual one is being written (another thread of the process)
+    stays pending and is written exactly once: the manual write starts from the file, not from this
+    process's view that already holds the pending change."""
+    path = tmp_path / "state.json"
+
+    def bump(data: dict) -> None:
+        rec = data["models"].setdefault("m", {})
+        rec["trips"] = rec.get("trips", 0) + 1
+
+    class Racing(FileStore):
+        raced = False
+
+        def _read(self, signature):
+            data = super()._read(signature)
+            if not self.raced and self._io.locked():  # inside the manual update: the other thread acts now
+                self.raced = True
+                self.update(bump, durable=False)
+            return data
+
+    store = Racing(path)
+    store.update(lambda d: d["models"].setdefault("x", {"disabled": {"source": "manual"}}))
+    assert store.raced and store.data["models"]["m"]["trips"] == 1  # this process sees it at once
+    store.flush()
+    drain_writer()
+    assert json.loads(path.read_text())["models"]["m"]["trips"] == 1
+    assert FileStore(path).data["models"]["x"] == {"disabled": {"source": "manual"}}

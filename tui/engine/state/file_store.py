@@ -153,15 +153,17 @@ class FileStore:
             return self._update_behind(mutate)
         with self._io, self._locked():
             self._flush_pending()  # earlier automatic changes reach the file first
-            self._reload_if_changed(force=True)
-            if self.newer_file is not None:  # a newer version wrote it meanwhile: never overwrite it
+            signature = self._file_signature()
+            data = self._read(signature)  # the file's document: never this process's pending changes,
+            if self.newer_file is not None:  # which another thread may add meanwhile (they stay pending)
                 return self._update_in_memory(mutate, lasting)
-            data = copy.deepcopy(self._data)
+            before = copy.deepcopy(data)
             result = mutate(data)
-            if data != self._data:
+            if data != before:
                 signature = self._write(data, durable if fsync is None else fsync)
-                with self._mutex:
-                    self._data, self._signature = data, signature
+            with self._mutex:
+                self._signature = signature
+                self._data = self._with_pending(data)
             return result
 
     def close(self) -> None:
