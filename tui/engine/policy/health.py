@@ -94,18 +94,28 @@ class HealthMonitor:
 
     async def rechecks(self, models: Sequence[str] | None = None) -> list[ProbeResult]:
         """Recheck every due model this process can take the lease for, concurrently."""
-        claimed = [n for n in self.due_rechecks(models) if n not in self._inline and self._claim(n)]
+        due = [n for n in self.due_rechecks(models) if n not in self._inline]
+        if not due:
+            return []
+        claimed = [n for n in due if await self._claim(n)]
         listings: dict[str, asyncio.Task] = {}
         return list(await asyncio.gather(*(self._probe(self.config.models[n], "recheck", listings)
                                            for n in claimed)))
 
     def recheck_soon(self, model: str) -> None:
-        """If `model`'s recheck is due, start it beside whatever runs now (the answer never waits)."""
-        if model in self._inline or self.next_check_s(model) != 0.0 or not self._claim(model):
+        """If `model`'s recheck is due, start it beside whatever runs now (the answer never waits,
+        not even for the lease: a shared state on a hung server must not stall a chat)."""
+        if model in self._inline or self.next_check_s(model) != 0.0:
             return
-        task = asyncio.get_running_loop().create_task(self._probe(self.config.models[model], "recheck", {}))
+        task = asyncio.get_running_loop().create_task(self._recheck_if_claimed(model))
         self._inline[model] = task
         task.add_done_callback(lambda _: self._inline.pop(model, None))
+
+    async def _recheck_if_claimed(self, model: str) -> ProbeResult:
+        if not await self._claim(model):
+            cfg = self.config.models[model]
+            return ProbeResult(cfg.name, cfg.provider, None, skipped="another process is checking it")
+        return await self._probe(self.config.models[model], "recheck", {})
 
     async def settle(self, timeout: float | None = None) -> list[ProbeResult]:
         """Wait for the rechecks started beside requests, at most `timeout` (default `health.timeout`);
@@ -119,10 +129,14 @@ class HealthMonitor:
         await asyncio.gather(*pending, return_exceptions=True)
         return [t.result() for t in done if not t.cancelled() and t.exception() is None]
 
-    def _claim(self, model: str) -> bool:
-        """Take the model's recheck lease (one checker per interval across processes) and mark it."""
+    async def _claim(self, model: str) -> bool:
+        """Take the model's recheck lease (one checker per interval across processes) and mark it.
+
+        The lease is a round trip to the shared state (a locked file write, a Redis call): it runs
+        in a worker thread so the event loop (a TUI, a chat) never waits on it."""
         interval = self.config.health.recheck
-        if not self.availability.store.take_lease(f"recheck:{model}", self.owner, interval, self.clock.wall()):
+        take = self.availability.store.take_lease
+        if not await asyncio.to_thread(take, f"recheck:{model}", self.owner, interval, self.clock.wall()):
             return False
         self.availability.mark_rechecked(model)
         return True
