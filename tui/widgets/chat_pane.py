@@ -20,7 +20,7 @@ from tui.engine.events import (
     Answered, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted, Token,
     Waiting,
 )
-from tui.wording.trail import attempt_text, format_trail, short_name
+from tui.wording.trail import attempt_text, format_trail, known_cost, short_name, spend_note, spend_text
 from tui.messages import ChatBusy, LogEvent
 from tui.widgets.answer import AnswerView
 from tui.widgets.prompt import PromptInput
@@ -47,6 +47,9 @@ class ChatPane(Vertical):
         self._retry: tuple[str, str] | None = None  # (prompt, model that stopped) for "try next model"
         self._archived: list[str] = []  # the export's Markdown of turns no longer on screen
         self._hidden_turns = 0
+        self.spent = 0.0  # what the providers reported for this conversation's answers (USD)
+        self.priced = 0  # answers that came with a cost
+        self.unpriced = 0  # answers that came without one (the total is then a floor)
         self.transcript = VerticalScroll(Static(WELCOME, id="welcome", markup=False), id="transcript")
         self.prompt = PromptInput(group, id="prompt")
         self.border_title = f"Chat · {group}"
@@ -107,6 +110,7 @@ class ChatPane(Vertical):
         self._retry = None
         self._archived.clear()
         self._hidden_turns = 0
+        self.spent, self.priced, self.unpriced = 0.0, 0, 0
         await self.transcript.remove_children()
         await self.transcript.mount(Static(WELCOME, id="welcome", markup=False))
         self.prompt.focus()
@@ -168,6 +172,7 @@ class ChatPane(Vertical):
                         await stream.stop()
                         stream = None
                     answer.finish(event, format_trail(event.attempts, event))
+                    self._count_cost(event.usage.cost)
                     self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
                     answered = True
                     if len(event.attempts) > 1:
@@ -190,6 +195,19 @@ class ChatPane(Vertical):
             if not answered:
                 self.prompt.restore(text)
             self._set_busy(False)
+
+    def _count_cost(self, cost: float | None) -> None:
+        cost = known_cost(cost)
+        if cost is None:
+            self.unpriced += 1
+        else:
+            self.spent += cost
+            self.priced += 1
+
+    @property
+    def spend_text(self) -> str:
+        """The conversation's total for the header (`$0.0042`), empty when no answer had a cost."""
+        return spend_text(self.spent, self.priced, self.unpriced)
 
     def worker_crashed(self, error: BaseException) -> None:
         """The central worker handler reports an unexpected error in the chat worker."""
@@ -249,6 +267,9 @@ class ChatPane(Vertical):
     def to_markdown(self, now: float) -> str:
         stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
+        spend = spend_note(self.spent, self.priced, self.unpriced)
+        if spend:
+            lines += [f"*{spend}*", ""]
         lines += self._archived + self._markdown_lines(self.transcript.children)
         return "\n".join(lines).rstrip() + "\n"
 

@@ -2,7 +2,10 @@
 
 Only cells whose text changed are sent to `update_cell` (never `update_width=True`); columns
 have fixed widths, so a tick costs one repaint of the visible table however many rows change.
-The row under the cursor is "the selected model" for disable / enable / check.
+Which columns there are depends on the width (`model_columns.plan`): the table re-plans when it
+is resized and when the first provider-reported uptime arrives. The row under the cursor is
+"the selected model" for disable / enable / check. The panel's bottom edge carries the status
+line (`StatusLine`): the latest automatic event, for a few seconds.
 """
 
 from __future__ import annotations
@@ -14,30 +17,18 @@ from textual.widgets import DataTable
 from tui.engine.secrets import redact_known
 from tui.engine.state.status import ModelStatus
 from tui.widgets.formatting import status_content
-from tui.wording.status import countdown_text, format_age, format_ms, format_rate, why_text
+from tui.widgets.model_columns import Layout, plan
+from tui.wording.status import countdown_text, format_age, format_ms, format_rate, uptime_text, why_text
 
-# (key, label, width); the model column is sized to the config's longest name once, at start
-# The last column carries why a model is out (and by whom) or, for a model in service, its last
-# error: one column instead of two keeps the table inside 120 columns with the note readable.
-COLUMNS = (
-    ("status", "Status", 10),
-    ("model", "Model", 0),
-    ("out", "Out for", 13),
-    ("last", "Last", 5),
-    ("p50", "p50", 5),
-    ("ok", "OK", 4),
-    ("checked", "Checked", 7),
-    ("note", "Why / last error", 70),
-)
-MAX_MODEL_WIDTH = 36
+SCROLLBAR = 1  # room kept for the vertical scrollbar, so a long list never needs a horizontal one
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 class ModelsTable(DataTable):
-    """Every configured model with its live health, countdown and reason."""
+    """Every configured model with its live health, countdown, next check and reason."""
 
     BINDINGS = [
         Binding("d", "screen.disable_model", "Disable", id="model.disable",
@@ -53,18 +44,43 @@ class ModelsTable(DataTable):
                          cursor_foreground_priority="renderable")
         self.border_title = "Models"
         self._models = list(models)
-        self._model_width = min(MAX_MODEL_WIDTH, max((len(m) for m in models), default=10))
+        self._width = 0  # the width the layout was planned for
+        self._uptime = False  # whether any provider reported an uptime (the column exists)
+        self.layout_plan: Layout | None = None
+        self._names: dict[str, str] = {}
         self._shown: dict[tuple[str, str], str] = {}  # (model, column) -> text on screen
+        self._last: tuple[list[ModelStatus], float] | None = None
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width or self._model_width)
+        self.fit(self.size.width or self.app.size.width - 2)
+
+    def on_resize(self) -> None:
+        if self.size.width:
+            self.fit(self.size.width)
+
+    def fit(self, width: int) -> None:
+        """Plan the columns for `width` (the table's inner width) and rebuild them if they change."""
+        self._width = width
+        layout = plan(width - SCROLLBAR, self._models, uptime=self._uptime)
+        if layout == self.layout_plan:
+            return
+        selected = self.selected_model
+        self.layout_plan = layout
+        self._names = dict(layout.names)
+        self.clear(columns=True)
+        for column in layout.columns:
+            self.add_column(column.label, key=column.key, width=column.width)
         for model in self._models:
-            self.add_row(*("" for _ in COLUMNS), key=model)
+            self.add_row(*("" for _ in layout.columns), key=model)
+        self._shown.clear()
+        if self._last is not None:
+            self.show(*self._last)
+        if selected is not None:
+            self.select_model(selected)
 
     @property
     def selected_model(self) -> str | None:
-        if not self.row_count:
+        if not self.row_count or not self.columns:
             return None
         row_key, _ = self.coordinate_to_cell_key((self.cursor_row, 0))
         return row_key.value
@@ -74,27 +90,52 @@ class ModelsTable(DataTable):
             self.move_cursor(row=self.get_row_index(model))
 
     def cells(self, row: ModelStatus, now: float) -> dict[str, str]:
-        """The text of each column for one model (plain strings, compared to skip no-op updates)."""
-        age = None if row.checked_at is None else now - row.checked_at
+        """The text of each shown column for one model (plain strings, compared to skip no-op updates)."""
+        layout = self.layout_plan
+        assert layout is not None
+        texts: dict[str, str] = {}
+        for column in layout.columns:
+            key, width = column.key, column.width
+            if key == "status":
+                texts[key] = row.status
+            elif key == "model":
+                texts[key] = _clip(self._names.get(row.model, row.model), width)
+            elif key == "out":
+                texts[key] = _clip(countdown_text(row, width), width)
+            elif key == "last":
+                texts[key] = format_ms(row.latency_ms)
+            elif key == "p50":
+                texts[key] = format_ms(row.p50_ms)
+            elif key == "ok":
+                texts[key] = format_rate(row.success_rate)
+            elif key == "checked":
+                texts[key] = format_age(None if row.checked_at is None else now - row.checked_at)
+            elif key == "uptime":
+                texts[key] = uptime_text(row.uptime)
+            elif key == "note":
+                texts[key] = _clip(self.note(row), width)
+        return texts
+
+    @staticmethod
+    def note(row: ModelStatus) -> str:
+        """Why a model is out (and by whom) or, for a model in service, its last error."""
         error = "" if row.error is None else " ".join(redact_known(row.error).split())
         why = why_text(row)
         if row.source == "manual" or not error:
-            note = why
-        else:  # the error already names the kind: `auto · 503 unavailable: no endpoints`
-            note = f"{why.split(' · ')[0]} · {error}" if why else error
-        return {
-            "status": row.status,
-            "model": _clip(row.model, self._model_width),
-            "out": countdown_text(row),
-            "last": format_ms(row.latency_ms),
-            "p50": format_ms(row.p50_ms),
-            "ok": format_rate(row.success_rate),
-            "checked": format_age(age),
-            "note": _clip(note, 70),
-        }
+            return why
+        return f"{why.split(' · ')[0]} · {error}" if why else error  # `auto · 503 unavailable: no endpoints`
 
     def show(self, rows: list[ModelStatus], now: float) -> int:
         """Apply one tick's statuses; returns how many cells changed."""
+        self._last = (rows, now)
+        uptime = any(row.uptime is not None for row in rows)
+        if uptime != self._uptime:
+            self._uptime = uptime
+            if self._width:
+                self.fit(self._width)  # calls show() again with the new columns
+                return len(self._shown)
+        if self.layout_plan is None:
+            return 0
         changed = 0
         for row in rows:
             if row.model not in self.rows:
@@ -113,7 +154,10 @@ class ModelsTable(DataTable):
         if column == "status":
             return status_content(text)
         if column == "out" and text:
+            check = text.find("check")  # the next recheck reads as a probe to come, not as more time out
+            if check > 0:
+                return Content.assemble((text[:check], "$text-error"), (text[check:], "$text-accent"))
             return Content.styled(text, "$text-error")
-        if column == "checked":
+        if column in ("checked", "uptime"):
             return Content.styled(text, "$foreground-muted")
         return Content(text)

@@ -1,8 +1,12 @@
-"""How a model's status reads: countdowns with a bar, latencies, ages, success rates, why it is out."""
+"""How a model's status reads: countdowns with a bar, the next recheck, latencies, ages, success
+rates, the provider's uptime, why it is out, and whether the shared state can be reached."""
 
 from __future__ import annotations
 
+import re
+
 from tui.engine.durations import format_countdown, format_duration, format_left
+from tui.engine.secrets import redact_known
 from tui.engine.state.status import ModelStatus
 
 OUT = ("disabled", "blocked")
@@ -72,18 +76,60 @@ def time_left(row: ModelStatus) -> str:
     return format_left(row.remaining_s)
 
 
-def countdown_text(row: ModelStatus) -> str:
-    """`4:32 ███▌·` for a timed disable or block, `until enabled` without an end, else empty.
+def check_text(row: ModelStatus, *, short: bool = False) -> str:
+    """`check in 0:09` (`check 0:09` short), `check due`, or empty when no recheck is scheduled.
 
-    The bar's full length is the whole disable (`until - since`, from the engine), so it is right
-    even for a disable that began before this process started.
+    Only a model that is out automatically has a next recheck (`next_check_s`; 0 means due now).
+    """
+    seconds = row.next_check_s
+    if seconds is None or row.status not in OUT:
+        return ""
+    if seconds <= 0:
+        return "check due"
+    return f"check {'' if short else 'in '}{format_countdown(seconds)}"
+
+
+def countdown_text(row: ModelStatus, width: int | None = None) -> str:
+    """`4:32 ███▌·` for a timed disable or block, `until enabled` without an end, else empty;
+    with a next recheck `4:32 ███▌· check in 0:09` (`4:32 · check in 0:09` without the bar).
+
+    Within `width` characters the bar goes first, then the word "in", then the check: the
+    countdown itself always stays. The bar's full length is the whole disable (`until - since`,
+    from the engine), so it is right even for a disable that began before this process started.
     """
     if row.status not in OUT:
         return ""
     if row.remaining_s is None:
-        return "until enabled"
-    total = (row.until - row.since) if row.until is not None and row.since is not None else row.remaining_s
-    return f"{format_countdown(row.remaining_s)} {bar(row.remaining_s / max(total, 0.001))}"
+        left, gauge = "until enabled", ""
+    else:
+        total = (row.until - row.since) if row.until is not None and row.since is not None else row.remaining_s
+        left, gauge = format_countdown(row.remaining_s), " " + bar(row.remaining_s / max(total, 0.001))
+    check, short_check = check_text(row), check_text(row, short=True)
+    candidates = [left + gauge]
+    if check:
+        candidates = [f"{left}{gauge} {check}", f"{left} · {check}", f"{left} · {short_check}", left]
+    if width is None:
+        return candidates[0]
+    return next((text for text in candidates if len(text) <= width), candidates[-1])
+
+
+def uptime_text(uptime: float | None) -> str:
+    """The provider-reported uptime in percent: `99.9%`, `61.7%`, `100%` (`—` when none)."""
+    if uptime is None or uptime != uptime:  # None or NaN: the provider said nothing usable
+        return "—"
+    uptime = min(100.0, max(0.0, uptime))
+    if uptime >= 99.95:
+        return "100%"
+    return "0%" if uptime < 0.05 else f"{uptime:.1f}%"
+
+
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
+
+
+def offline_text(reason: str) -> str:
+    """`shared state offline: <reason>`; credentials in a URL are never shown (`redis://***@host`)."""
+    reason = _URL_CREDENTIALS.sub(r"\1***@", redact_known(" ".join(reason.split())))
+    return f"shared state offline: {reason}" if reason else "shared state offline"
 
 
 def why_text(row: ModelStatus) -> str:

@@ -1,10 +1,15 @@
-"""The one-line attempt trail shown under each answer (TUI) and on stderr (CLI).
+"""The one-line attempt trail shown under each answer (TUI) and on stderr (CLI), and money.
 
     skipped gpt-4-turbo (disabled 4:12, manual) · claude-3.5-sonnet 503 → out 0:10 ·
-    answered by deepseek-coder · 1.2 s · 812 tok
+    answered by deepseek-coder · 1.2 s · 812 tok · $0.0031
+
+The cost is the provider's own figure (OpenRouter's `usage.cost`); without one nothing is shown,
+never an estimate.
 """
 
 from __future__ import annotations
+
+import math
 
 from tui.engine.durations import format_countdown
 from tui.engine.events import Answered, Attempt
@@ -21,9 +26,13 @@ def attempt_text(a: Attempt) -> str:
     if a.outcome == "skipped":
         if a.kind == "no_key":
             return f"skipped {name} (no key)"
+        if a.kind == "context_length":
+            return f"skipped {name} ({a.detail})"  # `context 8k < ~11k`
         left = "until enabled" if a.remaining_s is None else format_countdown(a.remaining_s)
         why = (a.detail or "").split(",")[0]  # manual, the failure kind, or the provider's block reason
         return f"skipped {name} ({a.kind} {left}, {why})"
+    if a.outcome == "cancelled":  # a hedged race's loser: `claude-3.5-sonnet no token in 2.0 s → hedged`
+        return f"{name} {a.detail}"
     what = str(a.status) if a.status and a.status >= 400 else (a.kind or "failed")
     if a.outcome == "retried":
         return f"{name} {what} → retried"
@@ -41,4 +50,54 @@ def format_trail(attempts: list[Attempt], answered: Answered | None = None) -> s
         tokens = answered.usage.completion_tokens
         if tokens is not None:
             parts.append(f"{tokens} tok")
+        cost = format_cost(answered.usage.cost)
+        if cost:
+            parts.append(cost)
     return " · ".join(parts)
+
+
+def known_cost(usd: object) -> float | None:
+    """A reported cost we can show: a finite, non-negative number, else None (nothing is made up)."""
+    if isinstance(usd, bool) or not isinstance(usd, (int, float)):
+        return None
+    return float(usd) if math.isfinite(usd) and usd >= 0 else None
+
+
+def format_cost(usd: float | None) -> str:
+    """Dollars as providers bill them: `$0.0031`, `$0.000012`, `$0.12`, `$1.24`, `$1,234.50`.
+
+    Below a dollar two significant digits (answers often cost a few millionths), from a dollar up
+    cents; `$0` for a reported zero (a free model), `<$0.0000001` below that; empty when unknown.
+    """
+    usd = known_cost(usd)
+    if usd is None:
+        return ""
+    if usd == 0:
+        return "$0"
+    rounded = float(f"{usd:.2g}")
+    if rounded >= 1:
+        return f"${usd:,.2f}"
+    decimals = 1 - math.floor(math.log10(rounded))
+    if decimals > 7:
+        return "<$0.0000001"
+    whole, fraction = f"{rounded:.{decimals}f}".split(".")
+    return f"${whole}.{fraction.rstrip('0').ljust(2, '0')}"  # `$0.0001`, not `$0.00010`; cents keep 2
+
+
+def spend_text(total: float, priced: int, unpriced: int) -> str:
+    """A conversation's total for the header: `$0.0042`, or `≥$0.0042` when some answers came
+    without a cost (the total is then a floor); empty when no answer reported one."""
+    if not priced:
+        return ""
+    return ("≥" if unpriced else "") + format_cost(total)
+
+
+def spend_note(total: float, priced: int, unpriced: int) -> str:
+    """The export's line on spend: `Total cost: $0.0042 over 3 answers, as the providers reported it`."""
+    if not priced:
+        return ""
+    answers = "1 answer" if priced == 1 else f"{priced} answers"
+    text = f"Total cost: {format_cost(total)} over {answers}, as the providers reported it"
+    if unpriced:
+        text += f"; {unpriced} more answer{'s' if unpriced > 1 else ''} came without a cost"
+    return text
