@@ -16,7 +16,8 @@ class GroupChosen(Message):
 
 @dataclass
 class LogEvent(Message):
-    """A line for the event log; `toast` also shows it as a notification."""
+    """A line for the event log; `toast` (the user's own action) also shows it as a notification,
+    anything else also goes to the status line for a few seconds."""
 
     text: str
     severity: str = "information"  # information / warning / error

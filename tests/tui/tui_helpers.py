@@ -38,12 +38,13 @@ def write_config(folder: Path, groups: dict[str, list[str]]):
 
 
 def sim_engine(tmp_path: Path, scripts: dict, groups: dict[str, list[str]] | None = None, *,
-               clock: FakeClock | None = None, state: str = "state.json") -> ModelFallback:
-    """An engine whose provider is a SimulatorTransport playing `scripts` (fast healthy default)."""
+               clock: FakeClock | None = None, state: str = "state.json", catalog: dict | None = None) -> ModelFallback:
+    """An engine whose provider is a SimulatorTransport playing `scripts` (fast healthy default);
+    `catalog` (model -> Listing) is what the provider publishes, prices included."""
     groups = groups or {"main": ["vendor/alpha", "vendor/beta", "vendor/gamma"]}
     config = write_config(tmp_path, groups)
     clock = clock or FakeClock()
-    transport = SimulatorTransport(scripts, default=FAST, clock=clock)
+    transport = SimulatorTransport(scripts, default=FAST, clock=clock, catalog=catalog)
     return ModelFallback(config, state_path=tmp_path / state, clock=clock, transport=transport,
                          env={"SIM_KEY": SECRET})
 
@@ -94,3 +95,37 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await asyncio.sleep(0)
     await pilot.pause()
+
+
+class Toasts:
+    """Records the app's notifications (`app.notify`), so a test can say which ones were shown."""
+
+    def __init__(self, app, monkeypatch) -> None:
+        self.messages: list[tuple[str, str]] = []  # (text, severity)
+        real = app.notify
+
+        def notify(message, **kwargs):
+            self.messages.append((str(message), kwargs.get("severity", "information")))
+            return real(message, **kwargs)
+
+        monkeypatch.setattr(app, "notify", notify)
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.messages]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+def with_health(engine, fields: dict[str, dict]) -> None:
+    """Make `engine.statuses()` report extra health fields (`next_check_s`, `uptime`) per model,
+    whatever the engine itself fills in: the panel is tested on the values, not on their source."""
+    from dataclasses import replace
+
+    real = engine.statuses
+    engine.statuses = lambda: [replace(row, **fields.get(row.model, {})) for row in real()]
+
+
+def header(app) -> str:
+    return app.main.status_bar.content.plain

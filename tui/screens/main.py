@@ -2,9 +2,10 @@
 
 Once a second `tick()` (driven by the app's single ticker) picks up another process's changes
 to the state file, reads every model's status from the engine (countdowns are `deadline - now`
-on the engine's clock, never decremented), notes what changed in the event log (toasts for
-automatic disables and recoveries), redraws only what changed, and starts half-open trials
-for models whose cooldown ended. Health sweeps, checks and trials run in workers that never
+on the engine's clock, never decremented), notes what changed (the `Announcer` decides where:
+event log and status line for automatic events, toasts only for the user's own actions and a
+group with no model left), redraws only what changed, and starts half-open trials for models
+whose cooldown ended. Health sweeps, checks and trials run in workers that never
 take the app down (`exit_on_error=False`, one `Worker.StateChanged` handler).
 """
 
@@ -21,18 +22,19 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from tui.engine.secrets import redact_known
-from tui.engine.state.status import ModelStatus
-from tui.wording.status import lasting, time_left
+from tui.wording.status import lasting
 from tui.wording.trail import short_name
 from tui.messages import ChatBusy, GroupChosen, LogEvent
+from tui.screens.announcer import Announcer
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
 from tui.screens.help import HelpScreen, Section, binding_rows
-from tui.wording.events import describe_change, probe_summary
+from tui.wording.events import probe_summary
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.event_log import EventLog
 from tui.widgets.groups_panel import GroupsPanel
 from tui.widgets.models_table import ModelsTable
 from tui.widgets.status_bar import StatusBar
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
@@ -63,8 +65,6 @@ class MainScreen(Screen):
         self.export_dir = export_dir or Path.cwd()
         config = engine.config
         self.group = next(iter(config.groups))
-        self._last: dict[str, tuple] = {}  # model -> (status, until, source) seen at the last tick
-        self._mine: set[str] = set()  # models this UI just disabled or enabled (not "elsewhere")
         self._health_busy: set[str] = set()  # health worker kinds in flight: sweep, trials
         self._trial_for: frozenset[str] = frozenset()  # the probing models of the last trial run
         self._trial_at = 0.0  # engine monotonic time of the last trial run
@@ -74,6 +74,11 @@ class MainScreen(Screen):
         self.chat = ChatPane(engine, self.group, id="chat")
         self.models = ModelsTable(list(config.models), id="models")
         self.event_log = EventLog(id="event-log")
+        self.status_line = StatusLine(self.models)
+        self.announcer = Announcer(self._notify, self.event_log, self.status_line, engine.clock)
+
+    def _notify(self, *args, **kwargs) -> None:
+        self.app.notify(*args, **kwargs)
 
     def _demo_notice(self) -> str | None:
         if not self.engine.demo_notice:
@@ -92,6 +97,8 @@ class MainScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        for warning in getattr(self.engine.store, "warnings", []):  # the app toasts them; the log keeps them
+            self.announcer.log(warning, "warning", line=False)
         self.event_log.display = False
         self.chat.prompt.focus()
         self.tick()
@@ -129,55 +136,29 @@ class MainScreen(Screen):
         engine.refresh()  # another process's disable or enable (`modelfallback disable X`)
         rows = engine.statuses()
         now = engine.clock.wall()
-        self._note_changes(rows)
+        announcer = self.announcer
+        announcer.note_changes(rows)
         by_name = {r.model: r for r in rows}
         groups = {g: [by_name[m] for m in chain] for g, chain in engine.config.groups.items()}
         preferred = {g: engine.preferred(g) for g in groups}
+        announcer.group_state(self.group, groups[self.group], preferred[self.group])
+        offline = announcer.shared_state(getattr(engine.store, "offline", None))
+        announcer.tick()
         with self.app.batch_update():
             self.models.show(rows, now)
             self.groups_panel.show(groups, preferred)
             up = sum(1 for r in rows if r.usable)
-            self.status_bar.show(self.group, preferred[self.group], up, len(rows))
+            self.status_bar.show(self.group, preferred[self.group], up, len(rows),
+                                 spent=self.chat.spend_text, offline=offline)
         probing = frozenset(r.model for r in rows if r.status == "probing")
         if probing and (probing != self._trial_for or engine.clock.monotonic() - self._trial_at >= TRIAL_AGAIN_S):
             self._trial_for, self._trial_at = probing, engine.clock.monotonic()
             self.run_trials()
 
-    def _note_changes(self, rows: list[ModelStatus]) -> None:
-        """Log (and toast) what changed since the last tick; the first tick only notes what is out."""
-        first = not self._last
-        blocked: dict[str, ModelStatus] = {}
-        for row in rows:
-            out = row.status in ("disabled", "blocked")
-            now_seen = (row.status, row.until if out else None, row.source if out else None)
-            before = self._last.get(row.model)
-            self._last[row.model] = now_seen
-            if before == now_seen:
-                continue
-            if first:
-                if out:
-                    self.log_event(f"{row.model} is {row.status} ({row.source}), {time_left(row)}")
-                continue
-            mine = row.model in self._mine
-            change = describe_change(row, before, mine=mine)
-            if change is None:
-                continue
-            text, severity, toast = change
-            if row.status == "blocked" and not mine:
-                blocked.setdefault(row.provider, row)
-                self.log_event(text, severity)
-                continue
-            self.log_event(text, severity, toast=toast)
-        for provider, row in blocked.items():
-            self.log_event(f"provider {provider} blocked ({row.kind}): its models are out", "error", toast=True)
-        self._mine.clear()
-
     # -- logging ---------------------------------------------------------------------------------
     def log_event(self, text: str, severity: str = "information", *, toast: bool = False) -> None:
-        text = redact_known(text)
-        self.event_log.add(text, self.engine.clock.wall(), severity)
-        if toast:
-            self.app.notify(text, severity=severity, markup=False, timeout=4)
+        """Event log, plus a toast (`toast`: the user's own action) or else the status line."""
+        self.announcer.log(text, severity, toast=toast)
 
     @on(LogEvent)
     def _on_log_event(self, event: LogEvent) -> None:
@@ -229,8 +210,7 @@ class MainScreen(Screen):
         except OSError as exc:
             self.app.notify(f"Could not export the conversation: {exc}", severity="error", markup=False)
             return
-        self.log_event(f"conversation exported to {path}")
-        self.app.notify(f"Conversation saved to {path}", markup=False)
+        self.log_event(f"conversation saved to {path}", toast=True)
 
     async def action_next_group(self) -> None:
         names = list(self.engine.config.groups)
@@ -282,8 +262,8 @@ class MainScreen(Screen):
         except (OSError, KeyError) as exc:
             self.app.notify(f"Could not disable {model}: {exc}", severity="error", markup=False)
             return
-        self._mine.add(model)
-        self.log_event(f"disabled {model} {lasting(seconds)}" + (f": {reason}" if reason else ""))
+        self.announcer.mine.add(model)
+        self.log_event(f"disabled {model} {lasting(seconds)}" + (f": {reason}" if reason else ""), toast=True)
         self.tick()
 
     def action_enable_model(self, model: str | None = None) -> None:
@@ -298,8 +278,8 @@ class MainScreen(Screen):
         except (OSError, KeyError) as exc:
             self.app.notify(f"Could not enable {model}: {exc}", severity="error", markup=False)
             return
-        self._mine.add(model)
-        self.log_event(f"enabled {model}")
+        self.announcer.mine.add(model)
+        self.log_event(f"enabled {model}", toast=True)
         self.tick()
 
     def action_check_model(self, model: str | None = None) -> None:
@@ -337,20 +317,20 @@ class MainScreen(Screen):
 
     async def _check(self, models: list[str] | None) -> None:
         """A check the user asked for: forced, so auto-disabled models are probed too."""
-        self.app.notify("Checking " + ("every model" if models is None else short_name(models[0])) + " …",
-                        markup=False, timeout=2)
+        self.announcer.status_line.say("checking " + ("every model" if models is None else short_name(models[0]))
+                                       + " …", "information", self.engine.clock.monotonic())
         if models is None:
             results = await self.engine.check(None, force=True)
         else:
             results = await self.engine.monitor.sweep(models, force=True)
             self.engine.persist_health([r.model for r in results if r.ok is not None])
-        for text, severity in probe_summary(results, "check"):
-            self.log_event(text, severity, toast=models is not None)
+        for text, severity in probe_summary(results, "check"):  # one model: its toast; all: in the log
+            self.announcer.log(text, severity, toast=models is not None, line=models is not None)
         if models is None:
             ok = sum(1 for r in results if r.ok)
             failed = sum(1 for r in results if r.ok is False)
-            self.app.notify(f"Checked {len(results)} models: {ok} ok, {failed} failed", markup=False,
-                            severity="warning" if failed else "information")
+            self.log_event(f"checked {len(results)} models: {ok} ok, {failed} failed",
+                           "warning" if failed else "information", toast=True)
         self.tick()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

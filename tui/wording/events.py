@@ -1,14 +1,17 @@
-"""The event log's lines for status changes and probe results (the main screen decides when)."""
+"""The event log's lines for status changes and probe results (the main screen decides when and
+where: the log and the status line for automatic events, a toast only for the user's own actions
+and for a group with no model left)."""
 
 from __future__ import annotations
 
+from tui.engine.durations import format_countdown
 from tui.engine.state.status import ModelStatus
-from tui.wording.status import OUT, format_ms, out_for
+from tui.wording.status import OUT, check_text, format_ms, out_for
 from tui.wording.trail import short_name
 
 
-def describe_change(row: ModelStatus, before: tuple | None, *, mine: bool) -> tuple[str, str, bool] | None:
-    """(text, severity, toast) for one model's change since the last tick, or None to say nothing.
+def describe_change(row: ModelStatus, before: tuple | None, *, mine: bool) -> tuple[str, str] | None:
+    """(text, severity) for one model's change since the last tick, or None to say nothing.
 
     `before` is (status, until, source) from the last tick; `mine` means this UI made the change
     (it was logged when the user acted, so only changes from elsewhere or automatic ones are told).
@@ -20,22 +23,33 @@ def describe_change(row: ModelStatus, before: tuple | None, *, mine: bool) -> tu
             if mine:
                 return None
             why = f": {row.reason}" if row.reason else ""
-            return f"{row.model} disabled elsewhere {out_for(row)}{why}", "warning", True
+            return f"{row.model} disabled elsewhere {out_for(row)}{why}", "warning"
         if row.status == "blocked":
-            return f"{name} blocked {out_for(row)}: provider {row.kind}", "error", True
+            return f"{name} blocked {out_for(row)}: provider {row.kind}", "error"
         trip = f", trip {row.trips}" if row.trips > 1 else ""
-        return f"{name} out {out_for(row)}: {row.kind}{trip}", "warning", True
+        check = check_text(row)
+        return f"{name} out {out_for(row)}: {row.kind}{trip}" + (f" ({check})" if check else ""), "warning"
     if row.status == "probing":
-        return f"{name}: time is up, probing it (half-open)", "information", False
+        return f"{name}: time is up, probing it (half-open)", "information"
     if was in (*OUT, "probing"):
         if mine:
             return None
         if was == "disabled" and before and before[2] == "manual":
-            return f"{row.model} enabled elsewhere", "information", True
-        return f"{name} recovered: {row.status}", "information", True
+            return f"{row.model} enabled elsewhere", "information"
+        return f"{name} recovered: {row.status}", "information"
     if row.status == "degraded":
-        return f"{name} degraded: {row.error or 'failed'}", "warning", False
-    return f"{name} is {row.status}", "information", False
+        return f"{name} degraded: {row.error or 'failed'}", "warning"
+    return f"{name} is {row.status}", "information"
+
+
+def all_out_text(group: str, chain: list[ModelStatus]) -> str:
+    """What a toast says when no model of `group` can answer: which one is back first, and when."""
+    timed = [r for r in chain if r.status in OUT and r.remaining_s is not None]
+    if timed:
+        first = min(timed, key=lambda r: r.remaining_s or 0.0)
+        return (f"Every model of {group} is out. First back: {short_name(first.model)} "
+                f"in {format_countdown(first.remaining_s or 0.0)}.")
+    return f"Every model of {group} is out, and none comes back by itself: enable one (e) or set its key."
 
 
 def probe_summary(results: list, kind: str) -> list[tuple[str, str]]:
