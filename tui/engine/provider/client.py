@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -27,6 +28,8 @@ from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.stream_state import StreamState, parse_usage
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 K = FailureKind
@@ -109,6 +112,13 @@ class _ReadDeadline:
             self._timer = None
 
 
+@functools.cache
+def _shared_tls_context() -> ssl.SSLContext:
+    import httpx
+
+    return httpx.create_ssl_context()  # certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR as httpx reads them
+
+
 def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | None = None) -> ProviderError:
     return ProviderError(Failure(kind, short_detail(detail), status), partial)
 
@@ -167,9 +177,17 @@ class ProviderClient:
             # No pool cap: a health sweep opens one connection per model at once, and httpx's
             # default of 100 would make a 200-model sweep take two rounds.
             self._http = httpx.AsyncClient(transport=self._transport, follow_redirects=False,
-                                           timeout=httpx.Timeout(None),
+                                           timeout=httpx.Timeout(None), verify=self._tls(),
                                            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
         return self._http
+
+    def _tls(self) -> ssl.SSLContext | bool:
+        """The TLS context: one per process, shared by every https provider (loading the CA bundle
+        takes tens of milliseconds); none to load for a plain-http provider (a local server), which
+        never speaks TLS (redirects are not followed)."""
+        if self._base.lower().startswith("http://"):
+            return False
+        return _shared_tls_context()
 
     def _headers(self, accept: str) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT, "Accept": accept, **self.provider.headers}
