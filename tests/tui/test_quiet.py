@@ -113,3 +113,27 @@ async def test_every_model_out_toasts_once(tmp_path, monkeypatch):
         app.main.disable("vendor/alpha", None)
         app.main.tick()
         assert sum(1 for text in toasts.texts if text.startswith("Every model of main is out")) == 2
+
+
+async def test_a_due_recheck_runs_from_the_tick_and_is_told_quietly(tmp_path, monkeypatch):
+    """The panel's `check due` is kept: the tick starts the engine's rechecks (issue 10), and what
+    a recheck found goes to the log and the status line, not to a toast."""
+    engine = sim_engine(tmp_path, {"vendor/alpha": Sequence([Unavailable(), Unavailable(), FAST])})
+    app = app_for(engine, tmp_path)
+    toasts = Toasts(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello")
+        await answer_done(pilot)  # alpha 503 → out 0:10
+        engine.clock.advance(10)
+        app.main.tick()  # probing: its trial fails → out 0:20, trip 2
+        await wait_until(pilot, lambda: engine.status("vendor/alpha").trips == 2, what="the failed trial")
+        app.main.tick()
+        row = engine.status("vendor/alpha")
+        assert row.status == "disabled" and row.next_check_s and row.remaining_s > row.next_check_s
+        engine.clock.advance(row.next_check_s)
+        app.main.tick()  # the recheck is due before the cooldown ends: it runs, passes, alpha is back
+        await wait_until(pilot, lambda: engine.status("vendor/alpha").status == "healthy", what="the recheck")
+        app.main.tick()
+        assert any("recheck alpha: ok" in line for line in log_lines(app))
+        assert "alpha recovered: healthy" in status_line(app)
+        assert toasts.messages == []

@@ -11,6 +11,7 @@ take the app down (`exit_on_error=False`, one `Worker.StateChanged` handler).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,6 +155,8 @@ class MainScreen(Screen):
         if probing and (probing != self._trial_for or engine.clock.monotonic() - self._trial_at >= TRIAL_AGAIN_S):
             self._trial_for, self._trial_at = probing, engine.clock.monotonic()
             self.run_trials()
+        if any(r.next_check_s is not None and r.next_check_s <= 0 for r in rows):
+            self.run_health("rechecks")  # the panel said `check due`: this loop is the one that checks
 
     # -- logging ---------------------------------------------------------------------------------
     def log_event(self, text: str, severity: str = "information", *, toast: bool = False) -> None:
@@ -300,15 +303,25 @@ class MainScreen(Screen):
 
     def run_trials(self) -> None:
         """Half-open trials of models whose cooldown ended."""
-        if "trials" not in self._health_busy:
-            self._health_busy.add("trials")
-            self.run_worker(self._probe("trials"), name="trials", group="health", exit_on_error=False)
+        self.run_health("trials")
+
+    def run_health(self, kind: str) -> None:
+        """Start a `trials` or `rechecks` worker (rechecks: models out automatically whose next
+        check is due; the engine takes a lease per model, so processes sharing a state check once)."""
+        if kind not in self._health_busy:
+            self._health_busy.add(kind)
+            # a partial, not a coroutine: a worker cancelled before it starts (the app is closing)
+            # then leaves no coroutine that was never awaited
+            self.run_worker(partial(self._probe, kind), name=kind, group="health", exit_on_error=False)
 
     async def _probe(self, kind: str) -> None:
         try:
-            monitor = self.engine.monitor
-            results = await (monitor.trials() if kind == "trials" else monitor.sweep())
-            self.engine.persist_health([r.model for r in results if r.ok is not None])
+            if kind == "rechecks":
+                results = await self.engine.rechecks()  # keeps their health itself
+            else:
+                monitor = self.engine.monitor
+                results = await (monitor.trials() if kind == "trials" else monitor.sweep())
+                self.engine.persist_health([r.model for r in results if r.ok is not None])
         finally:
             self._health_busy.discard(kind)
         for text, severity in probe_summary(results, kind):

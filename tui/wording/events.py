@@ -53,7 +53,8 @@ def all_out_text(group: str, chain: list[ModelStatus]) -> str:
 
 
 def probe_summary(results: list, kind: str) -> list[tuple[str, str]]:
-    """Log lines for a sweep ('sweep'), half-open trials ('trials') or a user check ('check')."""
+    """Log lines for a sweep ('sweep'), half-open trials ('trials'), rechecks of models out
+    automatically ('rechecks') or a user check ('check')."""
     probed = [r for r in results if r.ok is not None]
     if kind == "sweep":
         if not probed:
@@ -63,7 +64,7 @@ def probe_summary(results: list, kind: str) -> list[tuple[str, str]]:
                   "warning" if failed else "information")]
         return lines + [(f"probe {short_name(r.model)} failed: {r.error}", "warning") for r in failed]
     lines = []
-    word = "trial" if kind == "trials" else "check"
+    word = {"trials": "trial", "rechecks": "recheck"}.get(kind, "check")
     for r in results:
         if r.ok is None:
             if kind == "check":
