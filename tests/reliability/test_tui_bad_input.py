@@ -56,12 +56,15 @@ async def test_every_model_down_over_real_sockets_keeps_the_prompt(loop_server, 
         assert "every model in 'first' failed" in answer.note and "prompt is back" in str(
             answer.query_one(".answer-note").content)
         assert chat.prompt.value == "is anyone there?" and chat.history == []
-        # Enter again at once: every model is out, so nothing reaches the network; the prompt stays.
+        # Enter again at once: every model is out, so nothing reaches the network; the chat counts
+        # down to the first one back (and would send then); Esc cancels and the prompt stays.
         before = len(loop_server.requests)
         await pilot.press("enter")
-        await chat_done(pilot, 2)
-        second = answers(app)[1]
-        assert second.trail.startswith("skipped bad (disabled 0:1") and "skipped good (disabled" in second.trail
+        await wait_for(pilot, lambda: len(answers(app)) == 2 and "is back in 0:1" in str(
+            answers(app)[1].query_one(".answer-header").content), what="the countdown")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not chat.busy, what="the stop")
+        assert answers(app)[1].has_class("-stopped")
         assert chat.prompt.value == "is anyone there?" and len(loop_server.requests) == before
         app.main.tick()
         assert "group first → no model available" in app.main.status_bar.content.plain

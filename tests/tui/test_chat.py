@@ -9,7 +9,7 @@ from tui.engine.sim import (
 )
 from tui.widgets.answer import AnswerView
 
-from tui_helpers import SECRET, answer_done, app_for, cell, log_lines, send, sim_engine, wait_until
+from tui_helpers import FAST, SECRET, answer_done, app_for, cell, log_lines, send, sim_engine, wait_until
 
 
 async def test_prompt_has_focus_and_enter_sends(tmp_path):
@@ -93,18 +93,23 @@ async def test_all_models_down_keeps_the_prompt(tmp_path):
         await send(pilot, "anyone there?")
         await answer_done(pilot)
         chat = app.main.chat
+        start = engine.clock.monotonic()
         answer = chat.query_one(AnswerView)
         assert answer.has_class("-failed") and answer.model is None
         assert "every model in 'main' failed" in answer.note
         assert chat.prompt.value == "anyone there?"
         assert chat.history == []
-        # a second send while everything is out: every model is skipped, the prompt still stays
+        # a second send while everything is out: the chat counts down to the first model back
+        # (issue 13: it would send by itself then); Esc cancels and the prompt comes back
         chat.prompt.value = ""
         await send(pilot, "still?")
-        await wait_until(pilot, lambda: len(chat.query(AnswerView)) == 2 and not chat.busy)
         second = chat.query(AnswerView).last()
-        assert second.trail.startswith("skipped alpha (disabled 0:10, unavailable)")
-        assert chat.prompt.value == "still?"
+        await wait_until(pilot, lambda: "is back in" in str(second._header.content), what="the countdown")
+        assert str(second._header.content) == "⧗ alpha is back in 0:10 — sending then; Esc cancels"
+        assert chat.busy and engine.clock.monotonic() == start  # waiting, nothing sent
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not chat.busy)
+        assert second.has_class("-stopped") and chat.prompt.value == "still?"
 
 
 async def test_multi_turn_sends_the_whole_conversation(tmp_path):
@@ -244,3 +249,62 @@ async def test_old_turns_leave_the_screen_but_stay_in_history_and_export(tmp_pat
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert not chat.query("#hidden-turns") and chat.history == []
+
+
+async def test_when_every_model_is_out_the_prompt_goes_out_by_itself_when_one_is_back(tmp_path):
+    """Issue 13: a countdown in the chat, then the prompt is sent through the whole chain as usual."""
+    from tui.engine.sim import Sequence
+
+    engine = sim_engine(tmp_path, {"vendor/alpha": Sequence([Unavailable(), FAST]),
+                                   "vendor/beta": Unavailable(), "vendor/gamma": Unavailable()})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first")
+        await answer_done(pilot)  # every model failed: alpha, beta and gamma out for 0:10
+        chat = app.main.chat
+        chat.prompt.value = ""
+        await send(pilot, "second")
+        second = chat.query(AnswerView).last()
+        await wait_until(pilot, lambda: "is back in 0:10" in str(second._header.content), what="the countdown")
+        engine.clock.advance(7)
+        await wait_until(pilot, lambda: "is back in 0:03" in str(second._header.content), what="it counts down")
+        engine.clock.advance(3)  # alpha's cooldown ends: probing, usable: the prompt goes out
+        await wait_until(pilot, lambda: not chat.busy, what="the answer")
+        assert second.has_class("-answered") and second.model == "vendor/alpha"
+        assert chat.history[-2].content == "second" and chat.prompt.value == ""
+
+
+async def test_a_hedge_shows_in_the_trail_and_the_log_counts_it(tmp_path):
+    from tui.engine.sim import SlowFirstToken
+
+    engine = sim_engine(tmp_path, {"vendor/alpha": SlowFirstToken(delay=30.0)},
+                        {"main": ["{id: vendor/alpha, hedge: 0.2s}", "vendor/beta", "vendor/gamma"]})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "quick?")
+        await answer_done(pilot)
+        answer = app.main.chat.query_one(AnswerView)
+        assert answer.model == "vendor/beta"
+        assert answer.trail.startswith("alpha no token in 0.2 s → hedged · answered by beta")
+        lines = app.main.event_log.lines_written
+        assert any("hedge 1 in main: alpha no token in 0.2 s: also asking beta" in line for line in lines)
+        assert engine.status("vendor/alpha").status != "disabled"  # not blamed for being slow
+
+
+async def test_a_prompt_with_a_lone_surrogate_is_sent_as_valid_text(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    sent = []
+    original = engine.chat
+
+    def spy(group, messages, **kw):
+        sent.append(messages[-1].content)
+        return original(group, messages, **kw)
+
+    engine.chat = spy
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.chat.prompt.value = "caf\udce9 ok"
+        await pilot.press("enter")
+        await answer_done(pilot)
+        assert sent == ["caf? ok"] and app.main.chat.query_one(AnswerView).has_class("-answered")
+        assert engine.store.data["models"] == {}

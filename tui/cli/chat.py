@@ -14,10 +14,10 @@ import sys
 from tui.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, open_engine, parse_duration_option, pick_group,
                             print_notices)
 from tui.engine.api import ModelFallback
-from tui.engine.durations import format_countdown, format_duration
-from tui.engine.events import (Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, ChainFailed, Restarted,
-                               Token, Waiting)
-from tui.wording.trail import attempt_text, format_trail, short_name
+from tui.engine.durations import format_duration
+from tui.engine.events import (Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed,
+                               Restarted, Token, Waiting)
+from tui.wording.trail import attempt_text, format_trail, hedge_text, return_text, short_name
 
 
 def read_prompt(args: argparse.Namespace) -> str:
@@ -90,6 +90,8 @@ async def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
                 mid_line = not event.text.endswith("\n")
+            elif isinstance(event, AttemptStarted) and event.hedge and not args.json:
+                notice(f"  {hedge_text(event.beside or '', event.model, event.after_s or 0.0)}")
             elif isinstance(event, Restarted) and live:
                 notice("[interrupted; the answer restarts on the next model]\n")
             elif isinstance(event, (AttemptFailed, AttemptSkipped, AttemptCancelled)) and not args.json:
@@ -117,9 +119,8 @@ async def wait_for_a_model(engine: ModelFallback, group: str, seconds: float) ->
         print(f"every model of '{group}' is out and none comes back by itself (disabled until enabled, or no "
               "key); sending anyway", file=sys.stderr)
         return
-    model, eta = back
-    print(f"every model of '{group}' is out; {short_name(model)} is back in {format_countdown(eta)} — "
-          f"waiting up to {format_duration(seconds)}", file=sys.stderr)
+    print(f"every model of '{group}' is out; {return_text(*back)} — waiting up to {format_duration(seconds)}",
+          file=sys.stderr)
     came = await engine.wait_for_return(group, seconds)
     if came is not None:
         print(f"{short_name(came)} is back; sending", file=sys.stderr)

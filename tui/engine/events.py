@@ -59,6 +59,8 @@ class AttemptStarted:
     number: int  # 1-based attempt number within this run
     retry: bool = False
     hedge: bool = False  # started beside a silent model (hedged first tokens): two requests in flight
+    beside: str | None = None  # for a hedge: the model that was silent
+    after_s: float | None = None  # for a hedge: how long it had been silent
 
 
 @dataclass(frozen=True)

@@ -320,6 +320,9 @@ class MainScreen(Screen):
                 results = await self.engine.rechecks()  # keeps their health itself
             else:
                 monitor = self.engine.monitor
+                if kind == "sweep":  # the providers' free listings first: not listed, context, uptime
+                    for note in await self.engine.preflight():
+                        self.log_event(note.text, "warning")
                 results = await (monitor.trials() if kind == "trials" else monitor.sweep())
                 self.engine.persist_health([r.model for r in results if r.ok is not None])
         finally:

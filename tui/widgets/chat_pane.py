@@ -17,10 +17,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Markdown, Static
 
 from tui.engine.events import (
-    Answered, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted, Token,
-    Waiting,
+    Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted,
+    Token, Waiting,
 )
-from tui.wording.trail import attempt_text, format_trail, known_cost, short_name, spend_note, spend_text
+from tui.wording.trail import (attempt_text, format_trail, hedge_text, known_cost, return_text, short_name, spend_note,
+                               spend_text)
 from tui.messages import ChatBusy, LogEvent
 from tui.widgets.answer import AnswerView
 from tui.widgets.prompt import PromptInput
@@ -33,6 +34,7 @@ WELCOME = "Type a prompt below and press Enter. It goes to the first available m
 # costs memory and layout time for as long as it is mounted; older turns leave the screen but stay
 # in the conversation sent to the model and in the export.
 MAX_SHOWN_TURNS = 6
+WAIT_POLL_S = 0.25  # while every model is out: how often the countdown and the models are looked at
 
 
 class ChatPane(Vertical):
@@ -50,6 +52,7 @@ class ChatPane(Vertical):
         self.spent = 0.0  # what the providers reported for this conversation's answers (USD)
         self.priced = 0  # answers that came with a cost
         self.unpriced = 0  # answers that came without one (the total is then a floor)
+        self.hedges = 0  # hedged first tokens in this conversation (the event log counts them)
         self.transcript = VerticalScroll(Static(WELCOME, id="welcome", markup=False), id="transcript")
         self.prompt = PromptInput(group, id="prompt")
         self.border_title = f"Chat · {group}"
@@ -64,7 +67,9 @@ class ChatPane(Vertical):
     # -- user actions ----------------------------------------------------------------------------
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip()
+        # Text that is not valid Unicode (a lone surrogate from a paste of undecodable bytes) never
+        # goes on to a model: it would fail every model of the chain for a problem on our side.
+        text = event.value.strip().encode("utf-8", "replace").decode("utf-8")
         if not text:
             return
         if self.busy:
@@ -133,6 +138,7 @@ class ChatPane(Vertical):
         stream = None
         answered = False
         try:
+            await self._wait_for_a_model(answer, group)
             async for event in self.engine.chat(group, messages, start_after=start_after):
                 if isinstance(event, Token):
                     if event.reasoning:
@@ -147,9 +153,15 @@ class ChatPane(Vertical):
                     answer.add_text(event.text)
                     await stream.write(event.text)
                 elif isinstance(event, AttemptStarted):
-                    verb = "retrying" if event.retry else "asking"
-                    answer.set_status(f"… {verb} {short_name(event.model)}")
-                elif isinstance(event, AttemptSkipped):
+                    if event.hedge:
+                        self.hedges += 1
+                        note = hedge_text(event.beside or "", event.model, event.after_s or 0.0)
+                        answer.set_status(f"… {note}")
+                        self.post_message(LogEvent(f"hedge {self.hedges} in {group}: {note}"))
+                    else:
+                        verb = "retrying" if event.retry else "asking"
+                        answer.set_status(f"… {verb} {short_name(event.model)}")
+                elif isinstance(event, (AttemptSkipped, AttemptCancelled)):
                     attempts.append(event.attempt)
                     answer.set_trail(format_trail(attempts))
                 elif isinstance(event, Waiting):
@@ -195,6 +207,26 @@ class ChatPane(Vertical):
             if not answered:
                 self.prompt.restore(text)
             self._set_busy(False)
+
+    async def _wait_for_a_model(self, answer: AnswerView, group: str) -> None:
+        """Every model of the group is out: count down to the first one back (its cooldown's end or
+        its next recheck, which the screen's ticker runs) and go on when one is usable. Esc cancels
+        (the worker is cancelled and the prompt comes back). A model disabled until enabled is never
+        waited for: with nothing coming back by itself the prompt goes out and fails as it must."""
+        engine = self.engine
+        shown = ""
+        while engine.preferred(group) is None:
+            back = engine.first_return(group)
+            if back is None:
+                return
+            text = f"⧗ {return_text(*back)} — sending then; Esc cancels"
+            if text != shown:
+                answer.set_status(text)
+                shown = text
+            await asyncio.sleep(WAIT_POLL_S)
+            engine.refresh()  # another process's enable or recheck
+        if shown:
+            answer.set_status("… sending")
 
     def _count_cost(self, cost: float | None) -> None:
         cost = known_cost(cost)

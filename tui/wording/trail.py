@@ -56,6 +56,17 @@ def format_trail(attempts: list[Attempt], answered: Answered | None = None) -> s
     return " · ".join(parts)
 
 
+def return_text(model: str, seconds: float) -> str:
+    """`claude-3-haiku is back in 0:12`: the first model of an all-out group expected back (by its
+    cooldown's end or its next recheck), for the chat's countdown and `chat --wait`."""
+    return f"{short_name(model)} is back in {format_countdown(seconds)}"
+
+
+def hedge_text(silent: str, partner: str, after_s: float) -> str:
+    """`claude-3.5-sonnet no token in 2.0 s: also asking deepseek-coder`."""
+    return f"{short_name(silent)} no token in {after_s:.1f} s: also asking {short_name(partner)}"
+
+
 def known_cost(usd: object) -> float | None:
     """A reported cost we can show: a finite, non-negative number, else None (nothing is made up)."""
     if isinstance(usd, bool) or not isinstance(usd, (int, float)):

@@ -87,7 +87,8 @@ class Race:
                     self.next_index = index
                     if partner is not None:
                         self.second = partner
-                        yield AttemptStarted(partner.name, partner.provider, self.number + 1, hedge=True)
+                        yield AttemptStarted(partner.name, partner.provider, self.number + 1, hedge=True,
+                                             beside=self.first.name, after_s=self.after)
                         self._pump(partner)
                         alive.add(partner.name)
                         started[partner.name] = loop.time()
