@@ -21,8 +21,8 @@ from benchmarks.common import LoopbackServer, Result, median, open_engine, pct
 
 NAME = "chain"
 TITLE = "chain overhead, healthy model (1,000 × 20-token streams)"
-TARGET = "median ≤ 1.15× bare httpx"
-LIMIT = 1.15
+TARGET = "median ≤ 1.10× bare httpx"
+LIMIT = 1.10
 MODEL = "bench/healthy"
 PROMPT = "Say twenty tokens, please."
 SCRIPT = {"scripts": {MODEL: [{"type": "stream", "tokens": 20}]}}

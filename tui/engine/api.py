@@ -120,19 +120,21 @@ class ModelFallback:
 
     # -- chat ------------------------------------------------------------------------------------
     def chat(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True,
-             start_after: str | None = None) -> AsyncIterator[ChainEvent]:
-        """Stream one answer through `group` as events; `prompt` may be a whole conversation."""
+             start_after: str | None = None, tokens: bool = True) -> AsyncIterator[ChainEvent]:
+        """Stream one answer through `group` as events; `prompt` may be a whole conversation.
+
+        `tokens=False`: no Token events, for a consumer that wants only the final answer."""
         if group not in self.config.groups:
             raise KeyError(f"unknown group '{group}'")
         messages = [ChatMessage("user", prompt)] if isinstance(prompt, str) else list(prompt)
         check_text(messages)
-        return self.chain.run(group, ChatRequest(messages, stream=stream), start_after=start_after)
+        return self.chain.run(group, ChatRequest(messages, stream=stream), start_after=start_after, tokens=tokens)
 
     async def ask(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True) -> Answered:
         """The answer, or ChainError when every model failed."""
         # aclosing: returning at the final event must close the chain's generator now; left to the
         # garbage collector, asyncio finalizes it through a new task and a self-pipe wake-up.
-        async with contextlib.aclosing(self.chat(group, prompt, stream=stream)) as events:
+        async with contextlib.aclosing(self.chat(group, prompt, stream=stream, tokens=False)) as events:
             async for event in events:
                 if isinstance(event, Answered):
                     return event

@@ -59,9 +59,13 @@ class FallbackChain:
         self._sleep = sleep
         self._rng = rng or random.Random()
 
-    async def run(self, group: str, request: ChatRequest, *,
-                  start_after: str | None = None) -> AsyncIterator[ChainEvent]:
-        """Try the group's models in order until one answers; yields every step as an event."""
+    async def run(self, group: str, request: ChatRequest, *, start_after: str | None = None,
+                  tokens: bool = True) -> AsyncIterator[ChainEvent]:
+        """Try the group's models in order until one answers; yields every step as an event.
+
+        `tokens=False` leaves out the Token events (the answer still arrives whole in `Answered`):
+        for a consumer that only wants the answer, each token then crosses two generator frames
+        fewer."""
         models = self.config.chain(group)
         if start_after is not None:
             names = [m.name for m in models]
@@ -83,15 +87,17 @@ class FallbackChain:
                 number += 1
                 yield AttemptStarted(model.name, model.provider, number, retry=retried)
                 after = None if retried else hedge_after(model, self.health.get(model.name))
-                race = None if after is None else Race(model, after, lambda m: self._attempt(m, request),
+                race = None if after is None else Race(model, after, lambda m: self._attempt(m, request, True),
                                                        self._partner_finder(models, index, request), number)
                 retry_wait: float | None = None
                 retry_reason = ""
+                items = (self._attempt(model, request, tokens) if race is None else race).__aiter__()
                 try:
-                    async for item in (self._attempt(model, request) if race is None else race):
+                    async for item in items:
                         kind = type(item)
                         if kind is Token:
-                            yield item
+                            if tokens:
+                                yield item
                             continue
                         if kind is not Tried:  # a race's partner, its skips, its loser
                             if kind is AttemptStarted:
@@ -135,6 +141,10 @@ class FallbackChain:
                 except RequestError as exc:  # our side: no model is blamed, nothing else would do better
                     yield ChainFailed("request_error", str(exc), attempts)
                     return
+                finally:
+                    # Closed here, not by the garbage collector: a generator left suspended after its
+                    # last item costs asyncio a finalizer task per request.
+                    await items.aclose()
                 if race is not None and race.next_index is not None and race.winner != model.name:
                     index = race.next_index  # the partner (and the skips before it) were this attempt's
                 if retry_wait is None:
@@ -194,8 +204,10 @@ class FallbackChain:
             return self._rng.uniform(*QUICK_RETRY_S)
         return None
 
-    async def _attempt(self, model: ModelConfig, request: ChatRequest) -> AsyncIterator[Token | Tried]:
-        """One request to one model: its tokens as they come, then one `Tried` saying how it ended."""
+    async def _attempt(self, model: ModelConfig, request: ChatRequest,
+                       tokens: bool = True) -> AsyncIterator[Token | Tried]:
+        """One request to one model: its tokens as they come (with `tokens`), then one `Tried`
+        saying how it ended."""
         client = self.clients[model.provider]
         begin = self.clock.monotonic()
         started = self.clock.wall()
@@ -209,7 +221,8 @@ class FallbackChain:
                     if ttft_ms is None:
                         ttft_ms = int((self.clock.monotonic() - begin) * 1000)
                     (reasoning if item.reasoning else content).append(item.text)
-                    yield Token(model.name, item.text, item.reasoning)
+                    if tokens:
+                        yield Token(model.name, item.text, item.reasoning)
                 else:
                     done = item
         except ProviderError as exc:

@@ -72,7 +72,8 @@ class _ReadDeadline:
 
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._task: asyncio.Task | None = None
+        self._owner = asyncio.current_task()  # the task reading this stream (one per stream)
+        self._task: asyncio.Task | None = None  # the owner, while a read is waiting
         self._deadline = float("inf")
         self._timer: asyncio.TimerHandle | None = None
         self._fired = False
@@ -86,7 +87,7 @@ class _ReadDeadline:
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = self._loop.call_at(deadline, self._expire)
-        self._task = asyncio.current_task()
+        self._task = self._owner
         try:
             return await anext(chunks, None)
         except asyncio.CancelledError:
@@ -304,7 +305,8 @@ class ProviderClient:
                     items, eof = parser.close(), True
                 else:
                     items = parser.feed(chunk)
-                state.count_dropped(parser.dropped)
+                if parser.dropped:
+                    state.count_dropped(parser.dropped)
                 for item in items:
                     for text, reasoning in state.handle(item):
                         yield Delta(text, reasoning)
@@ -318,7 +320,7 @@ class ProviderClient:
                 if eof:
                     break
             if state.finished:
-                await self._drain(chunks)
+                await self._drain(chunks, reads, loop.time() + DRAIN_GRACE)
             state.check_complete()
             yield Done(state.finish_reason, state.usage, state.model)
         finally:
@@ -350,15 +352,15 @@ class ProviderClient:
         return items
 
     @staticmethod
-    async def _drain(chunks: AsyncIterator[bytes]) -> None:
-        """Read the tail after [DONE] briefly, so a well-behaved connection returns to the pool."""
+    async def _drain(chunks: AsyncIterator[bytes], reads: _ReadDeadline, deadline: float) -> None:
+        """Read the tail after [DONE] briefly (bounded by the stream's own read deadline, no new
+        timer), so a well-behaved connection returns to the pool."""
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(DRAIN_GRACE):
-                seen = 0
-                async for chunk in chunks:
-                    seen += len(chunk)
-                    if seen > ERROR_BODY_LIMIT:
-                        break
+            seen = 0
+            while (chunk := await reads.next(chunks, deadline)) is not None:
+                seen += len(chunk)
+                if seen > ERROR_BODY_LIMIT:
+                    break
 
     # -- metadata (GET) ---------------------------------------------------------------------
 

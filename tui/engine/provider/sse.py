@@ -67,7 +67,15 @@ class SSEParser:
         """Parse more bytes; returns the items completed by them (possibly none)."""
         if self._closed or not chunk:
             return []
-        return self._feed_text(self._decoder.decode(bytes(chunk)))
+        text = self._decoder.decode(chunk)
+        # The usual chunk is one whole event, `data: {...}\n\n`, with nothing pending: it needs
+        # none of the line machinery below (a measurable share of a fast stream's cost).
+        if (self._started and text.startswith("data: ") and text.find("\n", 6) == len(text) - 2
+                and text.endswith("\n\n") and "\r" not in text and len(text) <= self._max_line
+                and not (self._pieces or self._data or self._skip_lf or self._overlong or self._event_overflow
+                         or self._event is not None)):
+            return [SSEEvent(text[6:-2], None, self._id)]
+        return self._feed_text(text)
 
     def close(self) -> list[SSEItem]:
         """End of stream: flush the decoder, the last unterminated line and a pending event."""

@@ -126,6 +126,14 @@ class StreamState:
         if objects is None:
             self._bad(data)
             return []
+        if len(objects) == 1:  # the usual case: one chunk object per event
+            try:
+                return self._chunk(objects[0], item.event)
+            except ProviderError:
+                raise
+            except Exception:  # a chunk of the wrong shape is a malformed line, not a crash
+                self._bad(data)
+                return []
         out: list[tuple[str, bool]] = []
         for obj in objects:
             try:
