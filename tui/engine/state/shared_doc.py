@@ -29,7 +29,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 
-SECTIONS = ("models", "providers", "health")
+SECTIONS = ("models", "providers", "health", "catalog")  # catalog: what providers published (§6)
 TOMBSTONE_DAYS = 7  # stamps of removed entries are kept this long, so a late push cannot revive them
 Entry = tuple[str, str]  # (section, name)
 
@@ -142,7 +142,7 @@ def local_wins(entry: Entry, local: object, local_stamp: dict | None, remote: ob
         if local_later:
             return not _manual_disable_running(section, remote, l_at)
         return _manual_disable_running(section, local, r_at)
-    if section == "health":
+    if section in ("health", "catalog"):  # observations: the later one wins
         return l_at > r_at
     l_end, r_end = _end(section, local, l_at), _end(section, remote, r_at)
     return l_end > r_end or (l_end == r_end and l_at > r_at)
