@@ -90,3 +90,12 @@ def test_no_import_cycles_among_tui_modules() -> None:
     graph = grimp.build_graph("tui", cache_dir=None)
     edges = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
     assert cycles(edges) == []
+
+
+def test_comments_cite_only_documents_in_the_repository() -> None:
+    """Design references point at docs/ (architecture.md, shared-state.md), never at a file we do not ship."""
+    stale = [f"{path.relative_to(REPO)}:{n}" for path in sorted((REPO / "tui").rglob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "DESIGN §" in line]
+    assert stale == []
+    for doc in ("docs/architecture.md", "docs/shared-state.md"):
+        assert (REPO / doc).is_file()

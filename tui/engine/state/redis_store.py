@@ -1,4 +1,4 @@
-"""The shared availability state on Redis, for several machines (docs/shared-state.md, DESIGN §8).
+"""The shared availability state on Redis, for several machines (docs/shared-state.md; docs/architecture.md §7).
 
 `RedisStore` gives the file store's semantics across machines (`redis_link` has the key layout and
 why the document is updated with WATCH/MULTI):
