@@ -8,32 +8,23 @@ against a fixed schema, and only then turned into the frozen dataclasses of tui.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.engine.config.model import (CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, HealthSettings,
-                               ModelConfig, Policy, ProviderConfig)
-from tui.engine.durations import format_duration
+from tui.engine.config.model import (CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, ModelConfig, Policy,
+                                     ProviderConfig)
 from tui.engine.config.state_location import is_redis_url, parse_redis_url
-from tui.engine.config.yaml_nodes import NodeReader, YNode, join_path, parse_yaml
+from tui.engine.config.policy_reader import POLICY_KEYS, PolicyReader
+from tui.engine.config.yaml_nodes import YNode, is_null, join_path, parse_yaml
 
 __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
 
 MAX_CONFIG_BYTES = 1 << 20  # a groups.yaml is a few KB; anything this big is not one
-MAX_FACTOR = 100.0
 
 TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state")
 PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog")
-HEALTH_KEYS = ("interval", "timeout", "probe", "recheck")
-COOLDOWN_KEYS = ("base", "factor", "max")
-# policy keys that are plain durations, named as the Policy fields they set
-_POLICY_DURATIONS = ("connect_timeout", "ttft_timeout", "stall_timeout", "manual_disable", "retry_after_wait")
-POLICY_KEYS = ("connect_timeout", "ttft_timeout", "stall_timeout", "cooldown", "manual_disable",
-               "retry_after_wait", "hedge")
 MODEL_KEYS = ("id", "provider", *POLICY_KEYS)
-_ZERO_ALLOWED = {"retry_after_wait"}  # 0 means "never wait for Retry-After"
 # keys that mean someone pasted a secret into the file (compared lower-case, '-' as '_')
 _SECRET_KEYS = {"api_key", "apikey", "key", "token", "api_token", "access_token", "secret",
                 "secret_key", "password", "bearer", "authorization"}
@@ -102,7 +93,7 @@ class _Entry:
     path: str
 
 
-class _Builder(NodeReader):
+class _Builder(PolicyReader):
     """Walks the node tree against the schema; each check raises at the offending node."""
 
     def unknown_key_message(self, name: str, allowed: tuple[str, ...]) -> str:
@@ -126,7 +117,7 @@ class _Builder(NodeReader):
         providers = self.providers(top["providers"])
         default = self.default_provider(top.get("default_provider"), providers, top["providers"])
         policy = Policy()
-        if not _is_null(top.get("policy")):  # absent, or `policy:` with its lines commented out
+        if not is_null(top.get("policy")):  # absent, or `policy:` with its lines commented out
             fields, where = self.policy_fields(top["policy"], "policy", POLICY_KEYS, "a mapping of policy values")
             policy = dataclasses.replace(policy, **fields)
             self.check_cooldown(policy, where, top["policy"], "policy")
@@ -153,11 +144,11 @@ class _Builder(NodeReader):
             result[name] = ProviderConfig(
                 name=name,
                 base_url=base_url,
-                catalog=default_catalog(base_url) if _is_null(fields.get("catalog"))
+                catalog=default_catalog(base_url) if is_null(fields.get("catalog"))
                 else self.choice(fields["catalog"], join_path(path, "catalog"), CATALOG_KINDS, "catalog"),
                 api_key_env=self.api_key_env(fields.get("api_key_env"), join_path(path, "api_key_env")),
                 headers=self.headers(fields.get("headers"), join_path(path, "headers")),
-                probe=None if _is_null(fields.get("probe"))
+                probe=None if is_null(fields.get("probe"))
                 else self.choice(fields["probe"], join_path(path, "probe"), PROBE_KINDS, "probe kind"))
         return result
 
@@ -171,7 +162,7 @@ class _Builder(NodeReader):
         return url.rstrip("/")
 
     def api_key_env(self, node: YNode | None, path: str) -> str | None:
-        if _is_null(node):
+        if is_null(node):
             return None  # a local server (Ollama, LM Studio) needs no key
         assert node is not None
         expected = "the name of an environment variable like OPENROUTER_API_KEY"
@@ -182,7 +173,7 @@ class _Builder(NodeReader):
         return node.value
 
     def headers(self, node: YNode | None, path: str) -> dict[str, str]:
-        if _is_null(node):
+        if is_null(node):
             return {}
         assert node is not None
         result: dict[str, str] = {}
@@ -211,84 +202,9 @@ class _Builder(NodeReader):
                              f"provider; expected one of: {', '.join(names)}")
         return self.choice(node, "default_provider", names, "provider")
 
-    def policy_fields(self, node: YNode, path: str, allowed: tuple[str, ...],
-                      what: str) -> tuple[dict[str, float], dict[str, YNode]]:
-        """Policy values given in a mapping: Policy field -> seconds, and field -> node for errors."""
-        fields: dict[str, float] = {}
-        where: dict[str, YNode] = {}
-        for key, value in self.mapping(node, path, allowed, what).items():
-            child = join_path(path, key)
-            if key in _POLICY_DURATIONS:
-                fields[key] = self.duration(value, child, allow_zero=key in _ZERO_ALLOWED)
-                where[key] = value
-            elif key == "hedge":
-                fields[key] = self.hedge(value, child)  # type: ignore[assignment]
-            elif key == "cooldown":
-                for sub, sub_node in self.mapping(value, child, COOLDOWN_KEYS,
-                                                  "a mapping {base, factor, max}").items():
-                    field_name = f"cooldown_{sub}"
-                    sub_path = join_path(child, sub)
-                    if sub == "factor":
-                        fields[field_name] = self.factor(sub_node, sub_path)
-                    else:
-                        fields[field_name] = self.duration(sub_node, sub_path)
-                    where[field_name] = sub_node
-        return fields, where
-
-    def hedge(self, node: YNode, path: str) -> float | str | None:
-        """`hedge: 2s`, `hedge: auto`, or `hedge: off` (the default)."""
-        value = node.value
-        if node.kind == "scalar" and (value is None or value is False or (isinstance(value, str)
-                                                                           and value.strip().lower() == "off")):
-            return None
-        if node.kind == "scalar" and isinstance(value, str) and value.strip().lower() == "auto":
-            return "auto"
-        if node.kind == "scalar" and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            try:
-                return self.duration(node, path)
-            except ConfigError:
-                pass
-        raise self.error(node, path, "expected a duration like 2s, auto, or off")
-
-    def factor(self, node: YNode, path: str) -> float:
-        value = node.value
-        if node.kind != "scalar" or isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(node, path, f"expected a number of at least 1 (like 2), got {node.type_name}")
-        try:
-            factor = float(value)
-        except OverflowError:
-            factor = math.inf
-        if not math.isfinite(factor) or factor < 1 or factor > MAX_FACTOR:
-            raise self.error(node, path, f"expected a number from 1 to {MAX_FACTOR:g}, got {value!r}"
-                             if math.isfinite(factor) else f"expected a number from 1 to {MAX_FACTOR:g}")
-        return factor
-
-    def check_cooldown(self, policy: Policy, where: dict[str, YNode], node: YNode, path: str) -> None:
-        """A cap below the first cooldown makes the growth meaningless: almost surely a typo."""
-        if policy.cooldown_max >= policy.cooldown_base:
-            return
-        culprit = "cooldown_max" if "cooldown_max" in where else "cooldown_base"
-        at = where.get(culprit, node)
-        raise self.error(at, join_path(join_path(path, "cooldown"), culprit.removeprefix("cooldown_")),
-                         f"cooldown max ({format_duration(policy.cooldown_max)}) is shorter than "
-                         f"cooldown base ({format_duration(policy.cooldown_base)}); expected max >= base")
-
-    def health(self, node: YNode | None) -> HealthSettings:
-        if _is_null(node):
-            return HealthSettings()
-        assert node is not None
-        fields = self.mapping(node, "health", HEALTH_KEYS, "a mapping {interval, timeout, probe, recheck}")
-        values: dict[str, object] = {}
-        for key in ("interval", "timeout", "recheck"):
-            if key in fields:
-                values[key] = self.duration(fields[key], f"health.{key}")
-        if "probe" in fields:
-            values["probe"] = self.choice(fields["probe"], "health.probe", PROBE_KINDS, "probe kind")
-        return HealthSettings(**values)  # type: ignore[arg-type]
-
     def state(self, node: YNode | None, config_path: Path | None) -> str | None:
         """`state:` — a file path (relative to this file's folder, `~` expanded) or a redis:// URL."""
-        if _is_null(node):
+        if is_null(node):
             return None
         assert node is not None
         expected = "a state file path or a redis://host:port/db URL"
@@ -398,9 +314,3 @@ def default_catalog(base_url: str) -> str:
     """OpenRouter publishes its model list and endpoint health; other servers are not assumed to."""
     host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
     return "openrouter" if host == "openrouter.ai" or host.endswith(".openrouter.ai") else "none"
-
-
-def _is_null(node: YNode | None) -> bool:
-    """Absent, or present with an empty value (`headers:` with its lines commented out)."""
-    return node is None or (node.kind == "scalar" and node.value is None)
-

@@ -63,6 +63,13 @@ class YNode:
         return "a value of an unsupported type"
 
 
+def is_null(node: YNode | None) -> bool:
+    """Absent, or present with an empty value (`headers:` with its lines commented out)."""
+    return node is None or (node.kind == "scalar" and node.value is None)
+
+
+
+
 def join_path(path: str, key: object) -> str:
     """`parent.key`, or `parent["odd key"]` when the key would be ambiguous in a dotted path."""
     text = str(key)

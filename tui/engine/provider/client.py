@@ -24,6 +24,7 @@ from tui.engine.config import Policy, ProviderConfig
 from tui.engine.events import ChatRequest, Usage
 from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
 from tui.engine.secrets import register_secret
+from tui.engine.provider.read_deadline import ReadDeadline
 from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.stream_state import StreamState, parse_usage
 
@@ -56,61 +57,6 @@ class Done:
     finish_reason: str | None
     usage: Usage | None
     reported_model: str | None
-
-
-class _ReadDeadline:
-    """Bounds each read of one stream by a deadline (loop time), with one timer per stream.
-
-    `asyncio.timeout_at` around every read schedules and cancels a timer per network chunk, which
-    was the largest part of the client's overhead on a fast stream; and the deadline moves with
-    every token. Here the timer is armed once and only re-armed when it fires early (the deadline
-    moved later meanwhile) or the deadline moves earlier. It cancels the task only while a read
-    is waiting, so the consumer's code between reads is never interrupted, and like
-    `asyncio.timeout` it turns its own cancellation into TimeoutError (a cancel from outside, such
-    as the user's Esc, stays a CancelledError).
-    """
-
-    def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._owner = asyncio.current_task()  # the task reading this stream (one per stream)
-        self._task: asyncio.Task | None = None  # the owner, while a read is waiting
-        self._deadline = float("inf")
-        self._timer: asyncio.TimerHandle | None = None
-        self._fired = False
-
-    async def next(self, chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
-        """`anext(chunks, None)`, or TimeoutError once `deadline` passes."""
-        if self._loop.time() >= deadline:
-            raise TimeoutError
-        self._deadline = deadline
-        if self._timer is None or self._timer.when() > deadline:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = self._loop.call_at(deadline, self._expire)
-        self._task = self._owner
-        try:
-            return await anext(chunks, None)
-        except asyncio.CancelledError:
-            if self._fired and self._task is not None and self._task.uncancel() == 0:
-                raise TimeoutError from None  # our own cancel: the deadline passed during the read
-            raise
-        finally:
-            self._task = None
-
-    def _expire(self) -> None:
-        self._timer = None
-        if self._task is None:
-            return  # between reads: the next read re-arms
-        if self._loop.time() < self._deadline:
-            self._timer = self._loop.call_at(self._deadline, self._expire)  # the deadline moved later
-        elif not self._fired:
-            self._fired = True
-            self._task.cancel()
-
-    def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
 
 
 @functools.cache
@@ -272,7 +218,7 @@ class ProviderClient:
         response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
                                     accept=accept, budget=f"{policy.ttft_timeout:g}s (ttft_timeout)",
                                     json_body=self._body(model_id, request))
-        reads: _ReadDeadline | None = None
+        reads: ReadDeadline | None = None
         chunks: AsyncIterator[bytes] | None = None
         try:
             if not 200 <= response.status_code < 300:
@@ -285,7 +231,7 @@ class ProviderClient:
             parser = SSEParser()
             chunks = response.aiter_bytes()
             stall_deadline = finish_deadline = float("inf")
-            reads = _ReadDeadline()
+            reads = ReadDeadline()
             while not state.finished:
                 deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
                 eof = False
@@ -352,7 +298,7 @@ class ProviderClient:
         return items
 
     @staticmethod
-    async def _drain(chunks: AsyncIterator[bytes], reads: _ReadDeadline, deadline: float) -> None:
+    async def _drain(chunks: AsyncIterator[bytes], reads: ReadDeadline, deadline: float) -> None:
         """Read the tail after [DONE] briefly (bounded by the stream's own read deadline, no new
         timer), so a well-behaved connection returns to the pool."""
         with contextlib.suppress(Exception):
