@@ -118,16 +118,28 @@ class HealthMonitor:
         return await self._probe(self.config.models[model], "recheck", {})
 
     async def settle(self, timeout: float | None = None) -> list[ProbeResult]:
-        """Wait for the rechecks started beside requests, at most `timeout` (default `health.timeout`);
-        what has not finished by then is cancelled (its lease runs out by itself)."""
-        tasks = list(self._inline.values())
-        if not tasks:
+        """Wait for the rechecks started beside requests, at most `timeout` (default `health.timeout`).
+
+        A check still running then is cancelled and counts as a check that did not answer in time
+        (a timeout for the model's health, no trip); its lease runs out by itself. With `timeout=0`
+        (interrupted) nothing is recorded."""
+        waiting = dict(self._inline)
+        if not waiting:
             return []
-        done, pending = await asyncio.wait(tasks, timeout=self.config.health.timeout if timeout is None else timeout)
+        limit = self.config.health.timeout if timeout is None else timeout
+        done, pending = await asyncio.wait(waiting.values(), timeout=limit)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        return [t.result() for t in done if not t.cancelled() and t.exception() is None]
+        results = [t.result() for t in done if not t.cancelled() and t.exception() is None]
+        if limit > 0:
+            for model in (m for m, task in waiting.items() if task in pending):
+                failure = Failure(FailureKind.TIMEOUT, f"no answer within {limit:g}s")
+                self.health.get(model).record(False, self.clock.wall(), limit * 1000, error=failure.summary(),
+                                              kind=failure.kind.value)
+                cfg = self.config.models[model]
+                results.append(ProbeResult(cfg.name, cfg.provider, False, limit * 1000, failure))
+        return results
 
     async def _claim(self, model: str) -> bool:
         """Take the model's recheck lease (one checker per interval across processes) and mark it.

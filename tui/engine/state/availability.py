@@ -104,12 +104,16 @@ class Availability:
 
     def next_check_s(self, model: str, interval: float) -> float | None:
         """Seconds until an automatic disable's next recheck (0: due now); None when no recheck
-        applies: the model is not out, is out by hand, or its whole provider is blocked."""
+        applies: the model is not out, is out by hand, its whole provider is blocked, or its
+        cooldown ends before the check would come."""
         av = self.of(model)
         if av.state != "disabled" or av.source != "auto":
             return None
         last = max(av.since or 0.0, av.rechecked or 0.0)
-        return max(0.0, last + interval - self.clock.wall())
+        seconds = max(0.0, last + interval - self.clock.wall())
+        if av.remaining_s is not None and seconds >= av.remaining_s:
+            return None  # the cooldown ends first: then the model is probing, and its trial is the check
+        return seconds
 
     def _live_block(self, block: dict | None, provider: str, now: float) -> dict | None:
         if not block:
