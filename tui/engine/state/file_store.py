@@ -186,13 +186,11 @@ class FileStore:
             return mutate(self._data)
 
     def _update_behind(self, mutate: Callable[[dict], object]) -> object:
+        """The change is applied to this process's document in place (no copy of the whole document
+        on the request path: a failover records a cooldown this way) and queued for the writer."""
         self._reload_if_changed()
         with self._mutex:
-            data = copy.deepcopy(self._data)
-            result = mutate(data)
-            if data == self._data:
-                return result
-            self._data = data
+            result = mutate(self._data)
             self._pending.append(mutate)
             first = len(self._pending) == 1
         if first:  # nothing was waiting: schedule a write (a later one writes everything pending)
