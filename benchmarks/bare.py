@@ -14,7 +14,9 @@ import httpx
 from benchmarks.common import BENCH_KEY
 
 
-def request_body(model: str, prompt: str) -> dict:
+def request_body(model: str, prompt: str, stream: bool = True) -> dict:
+    if not stream:
+        return {"model": model, "messages": [{"role": "user", "content": prompt}], "stream": False}
     return {"model": model, "messages": [{"role": "user", "content": prompt}], "stream": True,
             "stream_options": {"include_usage": True}}
 
@@ -44,9 +46,19 @@ async def stream_answer(client: httpx.AsyncClient, base_url: str, model: str, pr
     return "".join(parts)
 
 
-async def failed_request(client: httpx.AsyncClient, base_url: str, model: str, prompt: str) -> int:
+async def complete_answer(client: httpx.AsyncClient, base_url: str, model: str, prompt: str) -> str:
+    """One non-streamed completion: the message's content."""
+    response = await client.post(base_url + "/chat/completions", json=request_body(model, prompt, stream=False),
+                                 headers={**HEADERS, "Accept": "application/json"})
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}")
+    return response.json()["choices"][0]["message"]["content"]
+
+
+async def failed_request(client: httpx.AsyncClient, base_url: str, model: str, prompt: str,
+                         stream: bool = True) -> int:
     """A request that is expected to fail: read the (JSON error) body, return the status."""
-    async with client.stream("POST", base_url + "/chat/completions", json=request_body(model, prompt),
+    async with client.stream("POST", base_url + "/chat/completions", json=request_body(model, prompt, stream),
                              headers=HEADERS) as response:
         body = await response.aread()
         json.loads(body)

@@ -1,11 +1,12 @@
-"""Row 2: chain overhead on failover (the first model answers 503, the second streams 20 tokens).
+"""Row 2: chain overhead on failover (the first model answers 503, the second answers), non-streamed.
 
-The chain side is `ModelFallback.ask` on a group [down, up] with a state file on disk, so the
-timed request includes everything a failover really does (classify the 503, put the model out
-for its cooldown in the shared state file, then stream the answer from the next model). Between
-timed requests, outside the timing, the first model is enabled again so every request fails over.
-The baseline is a bare `httpx.AsyncClient` doing the same two requests: POST to the first model
-and read its JSON error, then stream the second model's answer. Requests alternate bare / chain.
+The chain side is `ModelFallback.ask(stream=False)` on a group [down, up] with a state file on
+disk, so the timed request includes everything a failover really does (classify the 503, put the
+model out for its cooldown in the shared state file, written behind, then the answer from the
+next model). Between timed requests, outside the timing, the first model is re-admitted as a
+passing check would, so every request fails over. The baseline is a bare `httpx.AsyncClient`
+doing the same two requests: POST to the first model and read its JSON error, then POST to the
+second and read its answer. Requests alternate bare / chain.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.bare import failed_request, stream_answer
+from benchmarks.bare import complete_answer, failed_request
 from benchmarks.common import LoopbackServer, Result, median, open_engine, pct
 
 NAME = "failover"
-TITLE = "chain overhead on failover (503, then a 20-token stream)"
+TITLE = "chain overhead on failover (503, then an answer; non-streamed)"
 TARGET = "median ≤ 1.15× bare httpx"
 LIMIT = 1.15
 DOWN, UP = "bench/down", "bench/up"
@@ -29,7 +30,11 @@ PROMPT = "Say twenty tokens, please."
 SCRIPT = {"scripts": {
     DOWN: [{"type": "json", "status": 503,
             "body": {"error": {"message": "The model is overloaded", "code": 503}}}],
-    UP: [{"type": "stream", "tokens": 20}],
+    UP: [{"type": "json", "status": 200, "body": {
+        "id": "gen-1", "object": "chat.completion", "created": 1, "model": UP,
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "".join(f"tok{i} " for i in range(20))}}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 20, "total_tokens": 25}}}],
 }}
 
 
@@ -52,8 +57,8 @@ async def measure(base_url: str, folder: Path, requests: int, warmup: int, state
     async with httpx.AsyncClient(timeout=None) as client, engine:
         async def bare_one() -> float:
             t = time.perf_counter()
-            status = await failed_request(client, base_url, DOWN, PROMPT)
-            text = await stream_answer(client, base_url, UP, PROMPT)
+            status = await failed_request(client, base_url, DOWN, PROMPT, stream=False)
+            text = await complete_answer(client, base_url, UP, PROMPT)
             elapsed = time.perf_counter() - t
             assert status == 503 and text == expected, (status, text)
             return elapsed
@@ -61,7 +66,7 @@ async def measure(base_url: str, folder: Path, requests: int, warmup: int, state
         async def chain_one() -> float:
             reset_down_model(engine)
             t = time.perf_counter()
-            answer = await engine.ask("g", PROMPT)
+            answer = await engine.ask("g", PROMPT, stream=False)
             elapsed = time.perf_counter() - t
             assert answer.model == UP and answer.content == expected, answer
             assert [a.outcome for a in answer.attempts] == ["failed", "ok"], answer.attempts

@@ -172,10 +172,11 @@ class ProviderClient:
         """Up to `limit` bytes, each read bounded by `stall`; returns (body, problem or None)."""
         body = bytearray()
         chunks = response.aiter_bytes()
+        loop = asyncio.get_running_loop()
+        reads = ReadDeadline()  # one timer for the whole body, not one per read
         try:
             while len(body) <= limit:
-                async with asyncio.timeout(stall):
-                    chunk = await anext(chunks, None)
+                chunk = await reads.next(chunks, loop.time() + stall)
                 if chunk is None:
                     return bytes(body), None
                 body += chunk
@@ -185,6 +186,7 @@ class ProviderClient:
         except Exception as exc:
             return bytes(body), short_detail(classify_exception(exc).detail)
         finally:
+            reads.close()
             with contextlib.suppress(Exception):
                 await chunks.aclose()
 
