@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -40,6 +39,8 @@ WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another 
 
 class UnknownModel(KeyError):
     def __init__(self, text: str, known: Sequence[str]) -> None:
+        import difflib  # only for a mistyped model name
+
         close = difflib.get_close_matches(text, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         super().__init__(f"unknown model '{text}'{hint}")

@@ -14,8 +14,8 @@ it and the client closes its HTTP response.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
 
 from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
@@ -31,6 +31,9 @@ from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
+
+if TYPE_CHECKING:
+    import random
 
 QUICK_RETRY_S = (0.05, 0.25)  # jittered pause before the one quick retry of a 5xx or connection failure
 
@@ -57,7 +60,7 @@ class FallbackChain:
         self.health = health
         self.clock = clock
         self._sleep = sleep
-        self._rng = rng or random.Random()
+        self._rng = rng  # made on the first quick retry: most runs never need one
 
     async def run(self, group: str, request: ChatRequest, *, start_after: str | None = None,
                   tokens: bool = True) -> AsyncIterator[ChainEvent]:
@@ -201,6 +204,10 @@ class FallbackChain:
                 return wait
             return None
         if failure.policy.same_model_retry:
+            if self._rng is None:
+                import random
+
+                self._rng = random.Random()
             return self._rng.uniform(*QUICK_RETRY_S)
         return None
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -59,7 +58,7 @@ class HealthMonitor:
         self.availability = availability
         self.health = health
         self.clock = clock
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # whose lease it is
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"  # whose lease it is
         self._inline: dict[str, asyncio.Task] = {}  # rechecks started beside a request, by model
 
     # -- sweeps and trials -------------------------------------------------------------------------

@@ -12,7 +12,6 @@ A listing that fails, hangs or is garbage changes nothing: the app falls back to
 from __future__ import annotations
 
 import asyncio
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -100,6 +99,8 @@ class Preflight:
             return None  # endpoint health is a nicety: no figure rather than a wrong one
 
     def _not_listed(self, model: ModelConfig, provider: str, listing: dict[str, Listed]) -> str:
+        import difflib  # only for a model the listing lacks
+
         close = difflib.get_close_matches(model.id, list(listing), n=1, cutoff=0.6)
         detail = f"not listed by {provider}" + (f"; did you mean '{close[0]}'?" if close else "")
         av = self.availability.of(model.name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -112,7 +111,11 @@ class ProviderClient:
     def key_fingerprint(self) -> str | None:
         """First 12 hex digits of sha256(key): notices a changed key without storing it."""
         key = self._key()
-        return hashlib.sha256(key.encode()).hexdigest()[:12] if key else None
+        if not key:
+            return None
+        import hashlib  # here: only a provider block after an auth failure needs it
+
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import stat
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -332,7 +331,7 @@ class FileStore:
         """Write `data` atomically; returns the file's new signature."""
         assert self.path is not None
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            fd, tmp = self._temp_file()
         except OSError as exc:
             raise self._unusable("cannot be written", exc) from None
         try:
@@ -351,6 +350,18 @@ class FileStore:
                 raise self._unusable("cannot be written", exc) from None
             raise
         return self._file_signature()
+
+    def _temp_file(self) -> tuple[int, Path]:
+        """A new private file beside the state file (what tempfile.mkstemp does, without importing
+        tempfile and what it brings: a CLI process starts faster)."""
+        assert self.path is not None
+        for _ in range(8):
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+            try:
+                return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+            except FileExistsError:
+                continue
+        raise FileExistsError(f"no free temporary name beside {self.path}")
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
