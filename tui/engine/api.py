@@ -110,11 +110,16 @@ class ModelFallback:
         The CLI opens its engine here too, so both apply the same rule: the demo never uses the
         real state unless `state_path` names it explicitly.
         """
-        from tui.engine.config.loader import load_config
+        from tui.engine.config.cache import load_cached
         from tui.engine.config.paths import find_config_path, find_state_path
 
+        def load(path: Path) -> Config:
+            from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
+
+            return load_config(path)
+
         env = dict(os.environ if env is None else env)
-        config = load_config(find_config_path(None if config_path is None else str(config_path), env))
+        config = load_cached(find_config_path(None if config_path is None else str(config_path), env), load)
         state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
         return cls(config, state_path=state, env=env, demo=demo, **kwargs)

@@ -1,0 +1,82 @@
+"""A validated groups.yaml remembered between processes, so a command does not parse YAML again.
+
+Loading means importing PyYAML and the schema walk, about 25 ms of a `modelfallback chat` that
+takes half a second. The result is kept as JSON in the user cache folder, keyed by the file's
+path, modification time, size and inode and by the loader's own code (its files' times and the
+version): any edit of the file, or a new modelfallback, parses it again. Only a configuration
+that loaded cleanly is kept, so an error is always reported from the file itself, with its line.
+A cache that cannot be read or written is simply not used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig
+from tui.engine.config.paths import user_cache_dir
+
+FORMAT = 1
+_CODE = ("model.py", "loader.py", "policy_reader.py", "yaml_nodes.py", "state_location.py")
+
+
+def _code_stamp() -> list:
+    import tui
+
+    here = Path(__file__).resolve().parent
+    return [tui.__version__, FORMAT, *(os.stat(here / name).st_mtime_ns for name in _CODE)]
+
+
+def to_json(config: Config) -> dict:
+    return {
+        "providers": {n: dataclasses.asdict(p) for n, p in config.providers.items()},
+        "default_provider": config.default_provider,
+        "groups": {g: list(m) for g, m in config.groups.items()},
+        "models": {n: {"id": m.id, "provider": m.provider, "policy": dataclasses.asdict(m.policy)}
+                   for n, m in config.models.items()},
+        "policy": dataclasses.asdict(config.policy),
+        "health": dataclasses.asdict(config.health),
+        "state": config.state,
+    }
+
+
+def from_json(data: dict, path: Path) -> Config:
+    return Config(
+        providers={n: ProviderConfig(**p) for n, p in data["providers"].items()},
+        default_provider=data["default_provider"],
+        groups={g: tuple(m) for g, m in data["groups"].items()},
+        models={n: ModelConfig(n, m["id"], m["provider"], Policy(**m["policy"])) for n, m in data["models"].items()},
+        policy=Policy(**data["policy"]),
+        health=HealthSettings(**data["health"]),
+        path=path,
+        state=data["state"],
+    )
+
+
+def load_cached(path: Path, load: Callable[[Path], Config]) -> Config:
+    """`load(path)`, or the same configuration remembered from the last time this file loaded."""
+    try:
+        st = os.stat(path)
+        key = [str(Path(path).resolve()), st.st_mtime_ns, st.st_size, st.st_ino, *_code_stamp()]
+    except OSError:
+        return load(path)  # the loader says what is wrong with the path
+    cache = user_cache_dir() / "config" / f"{zlib.crc32(key[0].encode()):08x}.json"
+    try:
+        doc = json.loads(cache.read_text(encoding="utf-8"))
+        if doc.get("key") == key:
+            return from_json(doc["config"], Path(path))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    config = load(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "config": to_json(config)}), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home still works, just without the shortcut
+    return config
