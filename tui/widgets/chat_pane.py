@@ -1,22 +1,20 @@
 """The chat pane: a multi-turn conversation sent through the selected group's chain.
 
 The pane is a consumer of the engine's events (no chain logic here): each answer gets an
-`AnswerView`, each part of it an `AnswerMarkdown` that takes text as fast as it arrives and draws
-it once a frame, and the transcript stays anchored to the bottom while text streams in. The
-conversation is resent in full on every turn, so the model that answers sees the earlier turns
-whichever model gave them.
+`AnswerView`, each part of it a `Markdown` fed through `Markdown.get_stream`, and the transcript
+stays anchored to the bottom while text streams in. The conversation is resent in full on every
+turn, so the model that answers sees the earlier turns whichever model gave them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Markdown, Static
 
 from tui.engine.events import (
     Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted,
@@ -36,7 +34,6 @@ WELCOME = "Type a prompt below and press Enter. It goes to the first available m
 # costs memory and layout time for as long as it is mounted; older turns leave the screen but stay
 # in the conversation sent to the model and in the export.
 MAX_SHOWN_TURNS = 6
-READ_SLICE_S = 0.005  # reading the stream yields to the event loop at least this often
 WAIT_POLL_S = 0.25  # while every model is out: how often the countdown and the models are looked at
 
 
@@ -134,17 +131,12 @@ class ChatPane(Vertical):
 
     # -- the conversation worker -----------------------------------------------------------------
     async def _converse(self, text: str, messages: list[ChatMessage], start_after: str | None) -> None:
-        """Read the chain's events at network speed. Text goes into the answer (`add_text` costs a
-        list append) and reaches the screen once a frame, however fast it comes: reading never
-        waits for drawing. Reading yields to the event loop every `READ_SLICE_S` all the same, so
-        keys and frames are not held up by a burst that arrived at once."""
         group = self.group
         answer = AnswerView(group)
         await self.transcript.mount(answer)
         attempts = []
+        stream = None
         answered = False
-        streaming: str | None = None  # the model whose text the current part shows
-        slice_end = time.perf_counter() + READ_SLICE_S
         try:
             await self._wait_for_a_model(answer, group)
             async for event in self.engine.chat(group, messages, start_after=start_after):
@@ -152,18 +144,15 @@ class ChatPane(Vertical):
                     if event.reasoning:
                         answer.set_status(f"● {short_name(event.model)} thinking …")
                         continue
-                    if streaming is not None and streaming != event.model:
-                        await answer.mark_interrupted(streaming)  # another model's text without a Restarted
-                        streaming = None
-                    if streaming is None:
-                        await answer.new_part(event.model)
-                        streaming = event.model
+                    if stream is not None and answer.parts[-1][0] != event.model:
+                        await stream.stop()  # another model's text without a Restarted: keep them apart
+                        stream = None
+                        await answer.mark_interrupted(answer.parts[-1][0])
+                    if stream is None:
+                        stream = Markdown.get_stream(await answer.new_part(event.model))
                     answer.add_text(event.text)
-                    if time.perf_counter() >= slice_end:
-                        await asyncio.sleep(0)
-                        slice_end = time.perf_counter() + READ_SLICE_S
-                    continue
-                if isinstance(event, AttemptStarted):
+                    await stream.write(event.text)
+                elif isinstance(event, AttemptStarted):
                     if event.hedge:
                         self.hedges += 1
                         note = hedge_text(event.beside or "", event.model, event.after_s or 0.0)
@@ -184,11 +173,16 @@ class ChatPane(Vertical):
                         verb = "failover" if event.action == "failover" else "stopped"
                         self.post_message(LogEvent(f"{verb} in {group}: {attempt_text(event.attempt)}", "warning"))
                 elif isinstance(event, Restarted):
-                    streaming = None
+                    if stream is not None:
+                        await stream.stop()
+                        stream = None
                     await answer.mark_interrupted(event.model)
                     self.post_message(LogEvent(f"interrupted: {short_name(event.model)} cut off mid-answer; "
                                                "restarting on the next model", "warning"))
                 elif isinstance(event, Answered):
+                    if stream is not None:
+                        await stream.stop()
+                        stream = None
                     answer.finish(event, format_trail(event.attempts, event))
                     self._count_cost(event.usage.cost)
                     self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
@@ -208,7 +202,8 @@ class ChatPane(Vertical):
             self.post_message(LogEvent(f"stopped by you in {group}"))
             raise
         finally:
-            answer.flush()
+            if stream is not None:
+                await stream.stop()
             if not answered:
                 self.prompt.restore(text)
             self._set_busy(False)
