@@ -8,11 +8,12 @@ pane feeds it from the chain's events.
 from __future__ import annotations
 
 from textual.containers import Vertical
-from textual.widgets import Button, Markdown, Static
+from textual.widgets import Button, Static
 
 from tui.engine.events import Answered, ChainFailed
 from tui.engine.secrets import redact_known
 from tui.wording.trail import short_name
+from tui.widgets.markdown_body import AnswerMarkdown
 
 
 STATES = ("-pending", "-answered", "-failed", "-stopped")
@@ -31,7 +32,7 @@ class AnswerView(Vertical):
         self._header = Static("", classes="answer-header", markup=False)
         self._trail = Static("", classes="answer-trail", markup=False)
         self._note = Static("", classes="answer-note", markup=False)
-        self._markdowns: list[Markdown] = []
+        self._markdowns: list[AnswerMarkdown] = []
 
     def compose(self):
         yield self._header
@@ -59,9 +60,9 @@ class AnswerView(Vertical):
         self._trail.update(text)
         self._trail.display = bool(text)
 
-    async def new_part(self, model: str) -> Markdown:
-        """Mount an empty Markdown for `model`'s text, above the note."""
-        md = Markdown(classes="answer-body")
+    async def new_part(self, model: str) -> AnswerMarkdown:
+        """Mount an empty Markdown for `model`'s text, above the note (fed with `feed`)."""
+        md = AnswerMarkdown(classes="answer-body")
         self.parts.append((model, [], False))
         self._markdowns.append(md)
         await self.mount(md, before=self._note)
@@ -69,8 +70,14 @@ class AnswerView(Vertical):
         return md
 
     def add_text(self, text: str) -> None:
-        """Remember streamed text (the Markdown itself is fed through its stream)."""
+        """Streamed text: remembered, and drawn with the next frame."""
         self.parts[-1][1].append(text)
+        self._markdowns[-1].feed(text)
+
+    def flush(self) -> None:
+        """Draw all the text that arrived, now (the stream ended or stopped)."""
+        if self._markdowns:
+            self._markdowns[-1].flush()
 
     async def mark_interrupted(self, model: str) -> None:
         """The last part was cut off: keep it, dimmed and labelled."""
@@ -79,6 +86,7 @@ class AnswerView(Vertical):
         m, pieces, _ = self.parts[-1]
         self.parts[-1] = (m, pieces, True)
         md = self._markdowns[-1]
+        md.flush()
         md.add_class("-interrupted")
         label = Static(f"⚠ interrupted — {short_name(model)} stopped mid-answer; restarting on the next model",
                        classes="interrupted-label", markup=False)
@@ -86,12 +94,14 @@ class AnswerView(Vertical):
 
     # -- endings ---------------------------------------------------------------------------------
     def finish(self, answered: Answered, trail: str) -> None:
+        self.flush()
         self.model = answered.model
         self._set_state("-answered")
         self.set_status(f"● {short_name(answered.model)}")
         self.set_trail(trail)
 
     def fail(self, failed: ChainFailed, trail: str, offer_next: bool) -> None:
+        self.flush()
         self._set_state("-failed")
         self.set_status("✕ no answer")
         self.set_trail(trail)
@@ -104,6 +114,7 @@ class AnswerView(Vertical):
             self.mount(Button("Try next model (ctrl+t)", id="try-next", variant="warning", compact=True))
 
     def stopped(self, trail: str) -> None:
+        self.flush()
         self._set_state("-stopped")
         self.set_status("■ stopped")
         self.set_trail(trail)
@@ -111,6 +122,7 @@ class AnswerView(Vertical):
         self._note.update(self.note)
 
     def crashed(self, error: str) -> None:
+        self.flush()
         self._set_state("-failed")
         self.set_status("✕ error")
         self.note = f"Something went wrong while answering: {redact_known(error)}"

@@ -1,20 +1,22 @@
 """The chat pane: a multi-turn conversation sent through the selected group's chain.
 
 The pane is a consumer of the engine's events (no chain logic here): each answer gets an
-`AnswerView`, each part of it a `Markdown` fed through `Markdown.get_stream`, and the transcript
-stays anchored to the bottom while text streams in. The conversation is resent in full on every
-turn, so the model that answers sees the earlier turns whichever model gave them.
+`AnswerView`, each part of it an `AnswerMarkdown` that takes text as fast as it arrives and draws
+it once a frame, and the transcript stays anchored to the bottom while text streams in. The
+conversation is resent in full on every turn, so the model that answers sees the earlier turns
+whichever model gave them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Input, Markdown, Static
+from textual.widgets import Button, Input, Static
 
 from tui.engine.events import (
     Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted,
@@ -24,6 +26,7 @@ from tui.wording.trail import (attempt_text, format_trail, hedge_text, known_cos
                                spend_text)
 from tui.messages import ChatBusy, LogEvent
 from tui.widgets.answer import AnswerView
+from tui.widgets.markdown_blocks import warm_up
 from tui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ WELCOME = "Type a prompt below and press Enter. It goes to the first available m
 # costs memory and layout time for as long as it is mounted; older turns leave the screen but stay
 # in the conversation sent to the model and in the export.
 MAX_SHOWN_TURNS = 6
+READ_SLICE_S = 0.005  # reading the stream yields to the event loop at least this often
 WAIT_POLL_S = 0.25  # while every model is out: how often the countdown and the models are looked at
 
 
@@ -85,6 +89,7 @@ class ChatPane(Vertical):
         """Send `text` (already shown) with the conversation so far."""
         self._set_busy(True)
         self._close_offers()
+        warm_up()
         messages = [*self.history, ChatMessage("user", text)]
         self.screen.run_worker(self._converse(text, messages, start_after), name="chat", group="chat",
                                exclusive=True, exit_on_error=False, description=f"answer through {self.group}")
@@ -131,12 +136,17 @@ class ChatPane(Vertical):
 
     # -- the conversation worker -----------------------------------------------------------------
     async def _converse(self, text: str, messages: list[ChatMessage], start_after: str | None) -> None:
+        """Read the chain's events at network speed. Text goes into the answer (`add_text` costs a
+        list append) and reaches the screen once a frame, however fast it comes: reading never
+        waits for drawing. Reading yields to the event loop every `READ_SLICE_S` all the same, so
+        keys and frames are not held up by a burst that arrived at once."""
         group = self.group
         answer = AnswerView(group)
         await self.transcript.mount(answer)
         attempts = []
-        stream = None
         answered = False
+        streaming: str | None = None  # the model whose text the current part shows
+        slice_end = time.perf_counter() + READ_SLICE_S
         try:
             await self._wait_for_a_model(answer, group)
             async for event in self.engine.chat(group, messages, start_after=start_after):
@@ -144,15 +154,18 @@ class ChatPane(Vertical):
                     if event.reasoning:
                         answer.set_status(f"● {short_name(event.model)} thinking …")
                         continue
-                    if stream is not None and answer.parts[-1][0] != event.model:
-                        await stream.stop()  # another model's text without a Restarted: keep them apart
-                        stream = None
-                        await answer.mark_interrupted(answer.parts[-1][0])
-                    if stream is None:
-                        stream = Markdown.get_stream(await answer.new_part(event.model))
+                    if streaming is not None and streaming != event.model:
+                        await answer.mark_interrupted(streaming)  # another model's text without a Restarted
+                        streaming = None
+                    if streaming is None:
+                        await answer.new_part(event.model)
+                        streaming = event.model
                     answer.add_text(event.text)
-                    await stream.write(event.text)
-                elif isinstance(event, AttemptStarted):
+                    if time.perf_counter() >= slice_end:
+                        await asyncio.sleep(0)
+                        slice_end = time.perf_counter() + READ_SLICE_S
+                    continue
+                if isinstance(event, AttemptStarted):
                     if event.hedge:
                         self.hedges += 1
                         note = hedge_text(event.beside or "", event.model, event.after_s or 0.0)
@@ -173,16 +186,11 @@ class ChatPane(Vertical):
                         verb = "failover" if event.action == "failover" else "stopped"
                         self.post_message(LogEvent(f"{verb} in {group}: {attempt_text(event.attempt)}", "warning"))
                 elif isinstance(event, Restarted):
-                    if stream is not None:
-                        await stream.stop()
-                        stream = None
+                    streaming = None
                     await answer.mark_interrupted(event.model)
                     self.post_message(LogEvent(f"interrupted: {short_name(event.model)} cut off mid-answer; "
                                                "restarting on the next model", "warning"))
                 elif isinstance(event, Answered):
-                    if stream is not None:
-                        await stream.stop()
-                        stream = None
                     answer.finish(event, format_trail(event.attempts, event))
                     self._count_cost(event.usage.cost)
                     self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
@@ -202,8 +210,7 @@ class ChatPane(Vertical):
             self.post_message(LogEvent(f"stopped by you in {group}"))
             raise
         finally:
-            if stream is not None:
-                await stream.stop()
+            answer.flush()
             if not answered:
                 self.prompt.restore(text)
             self._set_busy(False)
