@@ -7,7 +7,10 @@ Modes:
   start-app      modelfallback's app (config through the loader, state file) to first screen
   rss-minimal    RSS of the minimal app once it is up
   idle           modelfallback's app with 100 models, 50 running countdowns, probes off: CPU share
-  stream         one answer of many tokens from the loopback server: render lag, key latency
+  idle-minimal   the minimal app idle (its Input focused, as ours is): CPU share
+  stream         one answer of many tokens from the loopback server (`tui_stream.py`): intake rate,
+                 when it is all on screen, and with --typing the latency of key presses meanwhile
+  keys-idle      the same key presses into the app with nothing streaming
   memory         RSS once up, then after N answered turns from the loopback server
 
 "First screen" is Textual's `Ready` event, which the screen posts after its first layout and
@@ -27,7 +30,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from benchmarks.common import BENCH_KEY, BENCH_KEY_ENV, cpu_seconds, rss_mb, write_groups_yaml  # noqa: E402
@@ -141,95 +143,20 @@ async def mode_idle(folder: Path, seconds: float, settle: float) -> dict:
             "countdowns": shown, "sample": shown_after, "rss_mb": rss_mb()}
 
 
-async def mode_stream(folder: Path, base_url: str) -> dict:
-    from textual import events
-    from textual.widgets import Markdown
+async def mode_idle_minimal(seconds: float, settle: float) -> dict:
+    """The baseline for idle CPU: the minimal app, its prompt focused (a blinking cursor)."""
+    from textual.widgets import Input
 
-    from tui.engine.events import Answered, Token
-
-    engine, app = our_app(folder, base_url, {"main": ["bench/stream"]}, background=False)
-    marks: dict[str, float] = {}
-    counted = [0]
-    real_chat = engine.chat
-
-    def timed_chat(*args, **kwargs):
-        async def relay():
-            async for event in real_chat(*args, **kwargs):
-                if isinstance(event, Token):
-                    counted[0] += 1
-                    marks.setdefault("first_token", time.perf_counter())
-                    marks["last_token"] = time.perf_counter()
-                elif isinstance(event, Answered):
-                    marks["answered"] = time.perf_counter()
-                yield event
-        return relay()
-
-    engine.chat = timed_chat  # the chat pane calls engine.chat(); this only timestamps its events
-    key_lat: list[float] = []
+    app = minimal_app_class()()
     async with app.run_test(headless=True, size=SIZE) as pilot:
         await until_ready(app)
-        chat = app.main.chat
-        prompt = chat.prompt
-        loop = asyncio.get_running_loop()
-        pressed: list[float] = []  # when each key was pressed (by the typing thread)
-        handled: list[float] = []  # when the prompt showed it
-
-        def on_value(value: str) -> None:
-            handled.append(time.perf_counter())
-
-        prompt.value = "Please write a long answer."
-        await pilot.press("enter")
+        app.query_one(Input).focus()
         await pilot.pause()
-        app.watch(prompt, "value", on_value, init=False)
-        stop_typing = threading.Event()
-
-        def typist() -> None:
-            """The user typing the next question while the answer streams: a key every 25 ms, sent
-            from another thread the way a terminal driver's input thread delivers keys, so a key
-            can arrive while the event loop is busy (and wait for it)."""
-            while not stop_typing.wait(0.025):
-                if "first_token" in marks:
-                    pressed.append(time.perf_counter())
-                    loop.call_soon_threadsafe(app._driver.send_message, events.Key("x", "x"))
-
-        stalls: list[float] = []
-
-        async def stall_monitor() -> None:
-            """The longest the event loop was busy while the answer streamed (sampled every 5 ms)."""
-            while "answered" not in marks:
-                t = time.perf_counter()
-                await asyncio.sleep(0.005)
-                if "first_token" in marks:
-                    stalls.append(time.perf_counter() - t - 0.005)
-
-        typing = threading.Thread(target=typist, daemon=True)
-        typing.start()
-        await stall_monitor()
-        stop_typing.set()
-        # all text on screen: the answer's Markdown holds it all and the screen has refreshed
-        while chat.busy:
-            await asyncio.sleep(0.001)
-        marks["not_busy"] = time.perf_counter()
-        answer_md = chat.query(".answer-body").last(Markdown)
-        await pilot.pause()
-        on_screen = time.perf_counter()
-        typing.join()
-        while len(handled) < len(pressed):
-            await asyncio.sleep(0.005)
-        key_lat = [h - p for p, h in zip(pressed, handled, strict=False)]
-        text = "".join(answer_md.source.split())
-        complete = text.endswith("ENDOFANSWER")
-        svg = app.export_screenshot()
-        visible = "ENDOFANSWER" in svg
-        blocks = len(answer_md.children)
-    return {"tokens": counted[0], "stream_s": marks["last_token"] - marks["first_token"],
-            "lag_s": on_screen - marks["last_token"], "complete": complete, "visible": visible,
-            "key_presses": len(key_lat), "key_max_ms": max(key_lat, default=0) * 1000,
-            "key_median_ms": sorted(key_lat)[len(key_lat) // 2] * 1000 if key_lat else 0,
-            "blocks": blocks, "rss_mb": rss_mb(), "stall_max_ms": max(stalls, default=0) * 1000,
-            "on_screen_at": on_screen, "last_token_at": marks["last_token"], "first_token_at": marks["first_token"],
-            "answered_after_last_ms": (marks["answered"] - marks["last_token"]) * 1000,
-            "idle_after_last_ms": (marks["not_busy"] - marks["last_token"]) * 1000}
+        await asyncio.sleep(settle)
+        c0, w0 = cpu_seconds(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        c1, w1 = cpu_seconds(), time.perf_counter()
+    return {"cpu_s": c1 - c0, "wall_s": w1 - w0, "cpu_pct": (c1 - c0) / (w1 - w0) * 100}
 
 
 async def mode_memory(folder: Path, base_url: str, turns: int) -> dict:
@@ -257,7 +184,9 @@ async def mode_memory(folder: Path, base_url: str, turns: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["start-minimal", "start-app", "idle", "stream", "memory"])
+    parser.add_argument("mode", choices=["start-minimal", "start-app", "idle", "idle-minimal", "stream", "keys-idle",
+                                         "memory"])
+    parser.add_argument("--typing", action="store_true", help="stream: press a key every 25 ms meanwhile")
     parser.add_argument("--base-url", default=NOWHERE)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--settle", type=float, default=2.0)
@@ -270,8 +199,16 @@ def main(argv: list[str] | None = None) -> None:
             result = asyncio.run(mode_start(args.mode.split("-", 1)[1], folder))
         elif args.mode == "idle":
             result = asyncio.run(mode_idle(folder, args.seconds, args.settle))
+        elif args.mode == "idle-minimal":
+            result = asyncio.run(mode_idle_minimal(args.seconds, args.settle))
         elif args.mode == "stream":
-            result = asyncio.run(mode_stream(folder, args.base_url))
+            from benchmarks.tui_stream import mode_stream
+
+            result = asyncio.run(mode_stream(our_app, until_ready, SIZE, folder, args.base_url, args.typing))
+        elif args.mode == "keys-idle":
+            from benchmarks.tui_stream import mode_keys_idle
+
+            result = asyncio.run(mode_keys_idle(our_app, until_ready, SIZE, folder, args.seconds))
         else:
             result = asyncio.run(mode_memory(folder, args.base_url, args.turns))
     emit(result)
