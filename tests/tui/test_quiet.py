@@ -24,6 +24,7 @@ async def test_automatic_disable_and_recovery_never_toast(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "hello")
         await answer_done(pilot)  # alpha 503 → out 0:10 (failover), beta answers
+        await pilot.pause()  # the chat's own log messages ("answered by beta …") land first
         app.main.tick()
         assert engine.status("vendor/alpha").status == "disabled"
         assert any("alpha out for 0:10: unavailable" in line for line in log_lines(app))
@@ -133,7 +134,9 @@ async def test_a_due_recheck_runs_from_the_tick_and_is_told_quietly(tmp_path, mo
         engine.clock.advance(row.next_check_s)
         app.main.tick()  # the recheck is due before the cooldown ends: it runs, passes, alpha is back
         await wait_until(pilot, lambda: engine.status("vendor/alpha").status == "healthy", what="the recheck")
+        # the worker logs what it found once the engine's call returns: wait for the line itself
+        await wait_until(pilot, lambda: any("recheck alpha: ok" in line for line in log_lines(app)),
+                         what="the recheck's log line")
         app.main.tick()
-        assert any("recheck alpha: ok" in line for line in log_lines(app))
         assert "alpha recovered: healthy" in status_line(app)
         assert toasts.messages == []
