@@ -141,7 +141,8 @@ class MainScreen(Screen):
         announcer.note_changes(rows)
         by_name = {r.model: r for r in rows}
         groups = {g: [by_name[m] for m in chain] for g, chain in engine.config.groups.items()}
-        preferred = {g: engine.preferred(g) for g in groups}
+        # what engine.preferred(g) says (the first usable model of the chain), from these rows
+        preferred = {g: next((r.model for r in chain if r.usable), None) for g, chain in groups.items()}
         announcer.group_state(self.group, groups[self.group], preferred[self.group])
         offline = announcer.shared_state(getattr(engine.store, "offline", None))
         announcer.tick()

@@ -15,6 +15,13 @@ from tui.widgets.formatting import STATUS_STYLE
 from tui.wording.status import coarse_countdown
 
 
+def shown_state(row: ModelStatus) -> tuple:
+    """What a model's line in `group_prompt` depends on."""
+    if row.status in ("disabled", "blocked"):
+        return row.model, row.status, row.usable, "∞" if row.remaining_s is None else coarse_countdown(row.remaining_s)
+    return row.model, row.status, row.usable
+
+
 def group_prompt(group: str, chain: list[ModelStatus], preferred: str | None, active: bool) -> Content:
     """The option text of one group: a title line and one line per model of its chain."""
     title_style = "bold $text-primary" if active else "bold"
@@ -47,19 +54,20 @@ class GroupsPanel(OptionList):
         super().__init__(*(Option(Content(name), id=name) for name in groups), id=id)
         self.border_title = "Groups"
         self.active = active
-        self._shown: dict[str, str] = {}
+        self._shown: dict[str, tuple] = {}
 
     def on_mount(self) -> None:
         self.highlighted = self.get_option_index(self.active)
 
     def show(self, groups: dict[str, list[ModelStatus]], preferred: dict[str, str | None]) -> None:
-        """Re-render the groups whose text changed."""
+        """Re-render the groups whose text changed (told by what the text is made of, so an
+        unchanged group costs no Content)."""
         for group, chain in groups.items():
-            prompt = group_prompt(group, chain, preferred.get(group), group == self.active)
-            key = prompt.plain + ("*" if group == self.active else "")
+            key = (group == self.active, preferred.get(group), *(shown_state(row) for row in chain))
             if self._shown.get(group) != key:
                 self._shown[group] = key
-                self.replace_option_prompt(group, prompt)
+                self.replace_option_prompt(group, group_prompt(group, chain, preferred.get(group),
+                                                               group == self.active))
 
     def set_active(self, group: str) -> None:
         self.active = group

@@ -1,7 +1,8 @@
 """The models panel: one keyed row per model, updated in place once a second.
 
-Only cells whose text changed are sent to `update_cell` (never `update_width=True`); columns
-have fixed widths, so a tick costs one repaint of the visible table however many rows change.
+Only cells whose text changed are updated, in one `update_cells` that repaints only their rows
+(`RedrawTable`: a cell or line is drawn again only when its own values change), and a row whose
+status is the same as last tick is not looked at again; columns have fixed widths.
 Which columns there are depends on the width (`model_columns.plan`): the table re-plans when it
 is resized and when the first provider-reported uptime arrives. The row under the cursor is
 "the selected model" for disable / enable / check. The panel's bottom edge carries the status
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable
 
 from tui.engine.secrets import redact_known
 from tui.engine.state.status import ModelStatus
 from tui.widgets.formatting import status_content
 from tui.widgets.model_columns import Layout, plan
+from tui.widgets.redraw_table import RedrawTable
 from tui.wording.status import countdown_text, format_age, format_ms, format_rate, uptime_text, why_text
 
 SCROLLBAR = 1  # room kept for the vertical scrollbar, so a long list never needs a horizontal one
@@ -27,7 +28,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-class ModelsTable(DataTable):
+class ModelsTable(RedrawTable):
     """Every configured model with its live health, countdown, next check and reason."""
 
     BINDINGS = [
@@ -49,6 +50,7 @@ class ModelsTable(DataTable):
         self.layout_plan: Layout | None = None
         self._names: dict[str, str] = {}
         self._shown: dict[tuple[str, str], str] = {}  # (model, column) -> text on screen
+        self._rows_shown: dict[str, ModelStatus] = {}  # model -> the status its cells show
         self._last: tuple[list[ModelStatus], float] | None = None
 
     def on_mount(self) -> None:
@@ -73,6 +75,7 @@ class ModelsTable(DataTable):
         for model in self._models:
             self.add_row(*("" for _ in layout.columns), key=model)
         self._shown.clear()
+        self._rows_shown.clear()
         if self._last is not None:
             self.show(*self._last)
         if selected is not None:
@@ -136,18 +139,22 @@ class ModelsTable(DataTable):
                 return len(self._shown)
         if self.layout_plan is None:
             return 0
-        changed = 0
+        updates: list[tuple[str, str, Content | str]] = []
+        ages = self.layout_plan.has("checked")  # the one column that moves with the clock alone
         for row in rows:
             if row.model not in self.rows:
                 continue
+            kept = self._rows_shown.get(row.model)
+            if kept == row and (row.checked_at is None or not ages):
+                continue  # the same status as last tick: nothing it shows can have changed
+            self._rows_shown[row.model] = row
             for column, text in self.cells(row, now).items():
                 key = (row.model, column)
-                if self._shown.get(key) == text:
-                    continue
-                self._shown[key] = text
-                self.update_cell(row.model, column, self._render_cell_value(column, text))
-                changed += 1
-        return changed
+                if self._shown.get(key) != text:
+                    self._shown[key] = text
+                    updates.append((row.model, column, self._render_cell_value(column, text)))
+        self.update_cells(updates)
+        return len(updates)
 
     @staticmethod
     def _render_cell_value(column: str, text: str) -> Content | str:

@@ -1,0 +1,163 @@
+"""A DataTable that draws again only what changed (the models panel's base).
+
+Textual 8.2.8's DataTable keys its cell, row and line caches on one count of all updates, and
+`update_cell` repaints the whole table: a countdown changing once a second made it draw every
+visible cell again through Rich's console, ~30 ms a tick for 22 lines of 8 cells, most of an
+idle app's CPU (benchmarks/FINDINGS.md). Here:
+
+- `update_cells` changes many cells and repaints only their rows (`refresh_row`);
+- a cell is drawn again only when its own value changes (`_render_cell`, kept by identity), a
+  one-line Content cell straight from its segments (`_draw_cell`) rather than through Rich's console;
+- a line is put together again only when a value of its row changes (`_render_line`), and for a
+  plain table (no fixed rows or columns, no row labels, no zebra stripes, a row cursor) it is put
+  together here from the cells, as `DataTable._render_line_in_row` does, without its per-line
+  overhead. `tests/tui/test_redraw_table.py` checks every line against DataTable's own drawing.
+
+These override private DataTable methods; textual is pinned (pyproject.toml) and the test above
+fails if a new version draws differently.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from rich.segment import Segment
+from rich.style import Style
+from textual._segment_tools import line_crop
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+
+class RedrawTable(DataTable):
+    """DataTable with per-cell and per-line caches that survive updates elsewhere in the table."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._cells: LRUCache[tuple, tuple[object, list]] = LRUCache(4000)
+        self._lines: LRUCache[tuple, tuple[tuple, Strip]] = LRUCache(1000)
+
+    def update_cells(self, updates: list[tuple[str, str, object]]) -> None:
+        """`update_cell(row, column, value)` for each update, repainting only the rows changed."""
+        if not updates:
+            return
+        data = self._data
+        rows = set()
+        for row, column, value in updates:
+            data[RowKey(row)][ColumnKey(column)] = value
+            rows.add(row)
+        self._update_count += len(updates)
+        self.refresh_rows(self.get_row_index(row) for row in rows)
+
+    def refresh_rows(self, indexes) -> None:
+        """`refresh_row` for each row index, without its cost per row (it adds up the heights of
+        every row above, for each row): for one-line rows the line is the index."""
+        indexes = list(indexes)
+        if any(row.height != 1 for row in self.rows.values()):
+            for index in indexes:
+                self.refresh_row(index)
+            return
+        top = self.header_height if self.show_header else 0
+        scroll_y = round(self.scroll_y)
+        width, height = self.size
+        regions = [Region(0, y, width, 1) for y in (top + index - scroll_y for index in indexes)
+                   if top <= y < height]
+        if regions:
+            self.refresh(*regions)
+
+    def clear(self, columns: bool = False):
+        self._cells.clear()
+        self._lines.clear()
+        return super().clear(columns)
+
+    def notify_style_update(self) -> None:
+        self._cells.clear()  # a theme switch: every colour changes
+        self._lines.clear()
+        super().notify_style_update()
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _render_cell(self, row_index: int, column_index: int, base_style, width: int, cursor: bool = False,
+                     hover: bool = False):
+        if row_index < 0 or column_index < 0:  # the header row, row labels: DataTable's own cache
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        value = self._data[row_key][column_key]
+        key = (row_key, column_key, base_style, width, cursor, hover, self._show_hover_cursor,
+               self._pseudo_class_state)
+        kept = self._cells.get(key)
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        lines = None
+        if isinstance(value, Content) and "\n" not in value.plain and self.rows[row_key].height == 1:
+            lines = self._draw_cell(value, row_index, column_index, base_style, width, cursor, hover)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        self._cells[key] = (value, lines)
+        return lines
+
+    def _draw_cell(self, value: Content, row_index: int, column_index: int, base_style: Style, width: int,
+                   cursor: bool, hover: bool) -> list[list[Segment]] | None:
+        """A one-line Content cell as `DataTable._render_cell` draws it (its Rich console renders
+        `Styled(Padding(cell, (0, cell_padding)), pre_style, post_style)`), without the console."""
+        pad = self.cell_padding
+        inner = width - 2 * pad
+        if inner < 1:
+            return None
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        null = Style.null()
+        text = Segment.adjust_line_length(value.render_segments(VisualStyle(), ""), inner, style=null, pad=True)
+        edge = [Segment(" " * pad, null)] if pad else []
+        return [list(Segment.apply_style([*edge, *text, *edge], pre_style, post_style))]
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        try:
+            row_key, line = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        header = row_key is self._header_row_key
+        columns = self.ordered_columns
+        values = tuple(column.label for column in columns) if header else tuple(self._data[row_key].values())
+        width = self.size.width
+        key = (y, row_key, line, x1, x2, width, self.cursor_coordinate, self.hover_coordinate, base_style,
+               self.cursor_type, self.show_cursor, self._show_hover_cursor, self._pseudo_class_state)
+        kept = self._lines.get(key)
+        if kept is not None and len(kept[0]) == len(values) and all(map(operator.is_, kept[0], values)):
+            return kept[1]
+        plain = not (header or self.fixed_columns or self.fixed_rows or self.zebra_stripes
+                     or self._labelled_row_exists or self.cursor_type != "row")
+        if plain:
+            strip = self._assemble(row_key, line, x1, x2, width, base_style, columns)
+        else:
+            strip = super()._render_line(y, x1, x2, base_style)
+        self._lines[key] = (values, strip)
+        return strip
+
+    def _assemble(self, row_key: RowKey, line: int, x1: int, x2: int, width: int, base_style: Style,
+                  columns: list) -> Strip:
+        """One line of a body row: what `_render_line_in_row` and `_render_line` make of it for a
+        plain table (the row style is the base style; the row cursor highlights whole rows)."""
+        row_index = self._row_locations.get(row_key)
+        on_cursor = row_index == self.cursor_coordinate.row
+        on_hover = row_index == self.hover_coordinate.row
+        padding = 2 * self.cell_padding
+        segments: list[Segment] = []
+        used = 0
+        for column_index, column in enumerate(columns):
+            cell_width = padding + (column.content_width if column.auto_width else column.width)
+            used += cell_width
+            segments += self._render_cell(row_index, column_index, base_style, cell_width, cursor=on_cursor,
+                                          hover=on_hover)[line]
+        extend, _ = self._get_styles_to_render_cell(False, False, False, (row_index or 0) == self.hover_coordinate.row,
+                                                    on_cursor, self.show_cursor, self._show_hover_cursor, False,
+                                                    False)
+        extend = base_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        segments.append(Segment(" " * max(0, width - used), extend))
+        return Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
