@@ -89,6 +89,8 @@ class ProviderClient:
         self._clock = clock or SystemClock()
         self._http: httpx.AsyncClient | None = None
         self._base = provider.base_url.rstrip("/")
+        self._raw_key: object = object()  # the environment's value `_cached_key` was read from
+        self._cached_key: str | None = None
         for header, value in provider.headers.items():
             if any(word in header.lower() for word in _SECRET_HEADER_WORDS):
                 register_secret(value)
@@ -97,12 +99,17 @@ class ProviderClient:
     # -- keys ------------------------------------------------------------------------------
 
     def _key(self) -> str | None:
+        """The key from the environment, read each time (it may change), registered for redaction
+        once per value (this runs on every request)."""
         if self.provider.api_key_env is None:
             return None
-        key = (self._env.get(self.provider.api_key_env) or "").strip()
-        if key:
-            register_secret(key)
-        return key or None
+        raw = self._env.get(self.provider.api_key_env)
+        if raw is not self._raw_key:
+            key = (raw or "").strip()
+            if key:
+                register_secret(key)
+            self._raw_key, self._cached_key = raw, key or None
+        return self._cached_key
 
     def has_key(self) -> bool:
         """True when no key is needed (local Ollama) or the named variable is set and non-empty."""

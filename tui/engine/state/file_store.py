@@ -240,7 +240,7 @@ class FileStore:
     def _file_signature(self) -> tuple | None:
         assert self.path is not None
         try:
-            st = self.path.stat()
+            st = os.stat(self.path)
         except FileNotFoundError:
             return None
         except OSError as exc:
