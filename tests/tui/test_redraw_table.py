@@ -37,6 +37,8 @@ async def test_every_line_and_cell_is_drawn_as_datatable_draws_it(tmp_path):
         for y in range(lines):
             ours = table._render_line(y, 0, width, base)
             assert strips_equal(ours, DataTable._render_line(table, y, 0, width, base)), f"line {y}"
+        for y in range(table.size.height):  # the visible lines, with the table's own base style
+            assert strips_equal(table.render_line(y), DataTable.render_line(table, y)), f"visible line {y}"
         drawn = 0
         for row in range(table.row_count):
             for column, spec in enumerate(table.ordered_columns):

@@ -28,6 +28,16 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+def _only_time_moved(before: ModelStatus, now: ModelStatus) -> bool:
+    """The same status but for the countdowns (what a second changes for a model that is out)."""
+    return (before.status == now.status and before.until == now.until and before.since == now.since
+            and before.reason == now.reason and before.source == now.source and before.kind == now.kind
+            and before.error == now.error and before.latency_ms == now.latency_ms and before.p50_ms == now.p50_ms
+            and before.success_rate == now.success_rate and before.checked_at == now.checked_at
+            and before.uptime == now.uptime and before.trips == now.trips
+            and (before.next_check_s is None) == (now.next_check_s is None))
+
+
 class ModelsTable(RedrawTable):
     """Every configured model with its live health, countdown, next check and reason."""
 
@@ -48,6 +58,7 @@ class ModelsTable(RedrawTable):
         self._width = 0  # the width the layout was planned for
         self._uptime = False  # whether any provider reported an uptime (the column exists)
         self.layout_plan: Layout | None = None
+        self._out_width = 0
         self._names: dict[str, str] = {}
         self._shown: dict[tuple[str, str], str] = {}  # (model, column) -> text on screen
         self._rows_shown: dict[str, ModelStatus] = {}  # model -> the status its cells show
@@ -68,6 +79,7 @@ class ModelsTable(RedrawTable):
             return
         selected = self.selected_model
         self.layout_plan = layout
+        self._out_width = layout.width("out")
         self._names = dict(layout.names)
         self.clear(columns=True)
         for column in layout.columns:
@@ -148,7 +160,11 @@ class ModelsTable(RedrawTable):
             if kept == row and (row.checked_at is None or not ages):
                 continue  # the same status as last tick: nothing it shows can have changed
             self._rows_shown[row.model] = row
-            for column, text in self.cells(row, now).items():
+            if kept is not None and (row.checked_at is None or not ages) and _only_time_moved(kept, row):
+                texts = {"out": _clip(countdown_text(row, self._out_width), self._out_width)}  # a countdown
+            else:
+                texts = self.cells(row, now)
+            for column, text in texts.items():
                 key = (row.model, column)
                 if self._shown.get(key) != text:
                     self._shown[key] = text

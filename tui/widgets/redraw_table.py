@@ -8,18 +8,16 @@ idle app's CPU (benchmarks/FINDINGS.md). Here:
 - `update_cells` changes many cells and repaints only their rows (`refresh_row`);
 - a cell is drawn again only when its own value changes (`_render_cell`, kept by identity), a
   one-line Content cell straight from its segments (`_draw_cell`) rather than through Rich's console;
-- a line is put together again only when a value of its row changes (`_render_line`), and for a
-  plain table (no fixed rows or columns, no row labels, no zebra stripes, a row cursor) it is put
-  together here from the cells, as `DataTable._render_line_in_row` does, without its per-line
-  overhead. `tests/tui/test_redraw_table.py` checks every line against DataTable's own drawing.
+- for a plain table (no fixed rows or columns, no row labels, no zebra stripes, a row cursor) a
+  line is put together here from its cells, as `DataTable._render_line_in_row` does, without its
+  per-line overhead, and the table's base style is worked out once per style change, not per
+  line. `tests/tui/test_redraw_table.py` checks every line against DataTable's own drawing.
 
 These override private DataTable methods; textual is pinned (pyproject.toml) and the test above
 fails if a new version draws differently.
 """
 
 from __future__ import annotations
-
-import operator
 
 from rich.segment import Segment
 from rich.style import Style
@@ -39,7 +37,7 @@ class RedrawTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._cells: LRUCache[tuple, tuple[object, list]] = LRUCache(4000)
-        self._lines: LRUCache[tuple, tuple[tuple, Strip]] = LRUCache(1000)
+        self._base_style: tuple[int, Style] | None = None
 
     def update_cells(self, updates: list[tuple[str, str, object]]) -> None:
         """`update_cell(row, column, value)` for each update, repainting only the rows changed."""
@@ -71,12 +69,11 @@ class RedrawTable(DataTable):
 
     def clear(self, columns: bool = False):
         self._cells.clear()
-        self._lines.clear()
         return super().clear(columns)
 
     def notify_style_update(self) -> None:
         self._cells.clear()  # a theme switch: every colour changes
-        self._lines.clear()
+        self._base_style = None
         super().notify_style_update()
 
     # -- drawing ---------------------------------------------------------------------------------
@@ -117,28 +114,31 @@ class RedrawTable(DataTable):
         edge = [Segment(" " * pad, null)] if pad else []
         return [list(Segment.apply_style([*edge, *text, *edge], pre_style, post_style))]
 
+    def render_line(self, y: int) -> Strip:
+        """DataTable's `render_line`, with the table's base style worked out once per style change
+        (as Widget.visual_style is) instead of once per line (it walks every ancestor's styles)."""
+        key = self.styles._cache_key
+        if self._base_style is None or self._base_style[0] != key:
+            self._base_style = (key, self.rich_style)
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        fixed = sum(self.get_row_height(self._row_locations.get_key(index)) for index in range(self.fixed_rows))
+        if self.show_header:
+            fixed += self.get_row_height(self._header_row_key)
+        if y >= fixed:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + width, self._base_style[1])
+
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         try:
             row_key, line = self._get_offsets(y)
         except LookupError:
             return super()._render_line(y, x1, x2, base_style)
-        header = row_key is self._header_row_key
-        columns = self.ordered_columns
-        values = tuple(column.label for column in columns) if header else tuple(self._data[row_key].values())
-        width = self.size.width
-        key = (y, row_key, line, x1, x2, width, self.cursor_coordinate, self.hover_coordinate, base_style,
-               self.cursor_type, self.show_cursor, self._show_hover_cursor, self._pseudo_class_state)
-        kept = self._lines.get(key)
-        if kept is not None and len(kept[0]) == len(values) and all(map(operator.is_, kept[0], values)):
-            return kept[1]
-        plain = not (header or self.fixed_columns or self.fixed_rows or self.zebra_stripes
+        plain = not (row_key is self._header_row_key or self.fixed_columns or self.fixed_rows or self.zebra_stripes
                      or self._labelled_row_exists or self.cursor_type != "row")
-        if plain:
-            strip = self._assemble(row_key, line, x1, x2, width, base_style, columns)
-        else:
-            strip = super()._render_line(y, x1, x2, base_style)
-        self._lines[key] = (values, strip)
-        return strip
+        if not plain:
+            return super()._render_line(y, x1, x2, base_style)
+        return self._assemble(row_key, line, x1, x2, self.size.width, base_style, self.ordered_columns)
 
     def _assemble(self, row_key: RowKey, line: int, x1: int, x2: int, width: int, base_style: Style,
                   columns: list) -> Strip:
