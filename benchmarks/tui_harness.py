@@ -4,7 +4,7 @@
 
 Modes:
   start-minimal  a minimal Textual app (Header, DataTable, Markdown, Input, Footer) to first screen
-  start-app      modelfallback's app (config through the loader, state file) to first screen
+  start-app      modelfallback's app as the command line builds it (`cli_app`) to first screen
   rss-minimal    RSS of the minimal app once it is up
   idle           modelfallback's app with 100 models, 50 running countdowns, probes off: CPU share
   idle-minimal   the minimal app idle (its Input focused, as ours is): CPU share
@@ -42,9 +42,10 @@ def emit(data: dict) -> None:
 
 
 def isolate(folder: Path) -> None:
-    """No user config, themes, settings or state: everything under `folder`."""
+    """No user config, themes, settings, state or caches: everything under `folder`."""
     os.environ["XDG_CONFIG_HOME"] = str(folder / "xdg-config")
     os.environ["XDG_STATE_HOME"] = str(folder / "xdg-state")
+    os.environ["XDG_CACHE_HOME"] = str(folder / "xdg-cache")
     os.environ[BENCH_KEY_ENV] = BENCH_KEY
     for name in ("MODELFALLBACK_CONFIG", "MODELFALLBACK_STATE", "TEXTUAL_THEME"):
         os.environ.pop(name, None)
@@ -111,17 +112,43 @@ async def until_ready(app, timeout: float = 30.0) -> float:
 
 # -- modes ---------------------------------------------------------------------------------------
 
+def cli_app(folder: Path):
+    """modelfallback's app exactly as `modelfallback` (no subcommand) builds it: the command line
+    parsed, the engine from `ModelFallback.from_files` (the config cache included), `make_app`
+    with the user's config dir. The groups.yaml is written once per folder, so a folder kept
+    between runs starts as a returning user does (the config cache warm, like the bytecode)."""
+    config = folder / "groups.yaml"
+    if not config.exists():
+        write_groups_yaml(folder, NOWHERE, DEMO_GROUPS)
+    for name in ("state.json", "state.json.lock"):  # the models' state as on a first start (nothing
+        (folder / name).unlink(missing_ok=True)   # down from an earlier run's probes of nowhere)
+    from tui.cli.common import open_engine
+    from tui.cli.parser import build_parser
+
+    args = build_parser().parse_args(["--config", str(config), "--state", str(folder / "state.json")])
+    engine = open_engine(args)
+    from tui.app import make_app
+
+    return make_app(engine, theme=args.theme)
+
+
 async def mode_start(which: str, folder: Path) -> dict:
-    if which == "minimal":
-        app = minimal_app_class()()
-    else:
-        _, app = our_app(folder, NOWHERE, DEMO_GROUPS)
+    from textual import events
+
+    app = minimal_app_class()() if which == "minimal" else cli_app(folder)
     imported = time.perf_counter()
-    async with app.run_test(headless=True, size=SIZE) as pilot:
-        ready = await until_ready(app)
+    ready: list[float] = []
+
+    def hook(message) -> None:  # when Ready is handled, as an on_ready handler would be called
+        if isinstance(message, events.Ready) and not ready:
+            ready.append(time.perf_counter())
+
+    async with app.run_test(headless=True, size=SIZE, message_hook=hook) as pilot:
+        while not ready:
+            await asyncio.sleep(0.001)
         await pilot.pause()
         rss = rss_mb()
-    return {"ready_ms": (ready - T0) * 1000, "import_ms": (imported - T0) * 1000, "rss_mb": rss}
+    return {"ready_ms": (ready[0] - T0) * 1000, "import_ms": (imported - T0) * 1000, "rss_mb": rss}
 
 
 async def mode_idle(folder: Path, seconds: float, settle: float) -> dict:
@@ -191,9 +218,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--settle", type=float, default=2.0)
     parser.add_argument("--turns", type=int, default=100)
+    parser.add_argument("--home", help="use (and keep) this folder instead of a fresh one: config, state, caches")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mf-bench-tui-") as tmp:
-        folder = Path(tmp)
+        folder = Path(args.home or tmp)
         isolate(folder)
         if args.mode.startswith("start-"):
             result = asyncio.run(mode_start(args.mode.split("-", 1)[1], folder))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from textual.app import App
 from textual.binding import Binding
 
-from tui.engine.config.paths import builtin_themes_dir, user_config_dir
+from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
 from tui.themes import (
     DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
@@ -51,7 +51,8 @@ class ModelFallbackApp(App):
 
     # -- themes ----------------------------------------------------------------------------------
     def _apply_themes(self, requested: str | None) -> None:
-        result = load_themes([builtin_themes_dir(), self.config_dir / "themes"])
+        result = load_themes([builtin_themes_dir(), self.config_dir / "themes"],
+                             cache=user_cache_dir() / "themes.json")
         for theme in result.loaded:
             self.register_theme(theme)
         if result.failed:
@@ -117,7 +118,8 @@ class ModelFallbackApp(App):
 
     def tick(self) -> None:
         """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""
-        self.main.tick()
+        if self.screen_stack and isinstance(self.screen_stack[0], MainScreen):  # not while closing
+            self.main.tick()
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # back in the collector's sight: an app made after this one (tests) starts clean

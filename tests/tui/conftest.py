@@ -17,6 +17,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.delenv("MODELFALLBACK_CONFIG", raising=False)
     monkeypatch.delenv("MODELFALLBACK_STATE", raising=False)
     monkeypatch.delenv("TEXTUAL_THEME", raising=False)

@@ -109,3 +109,30 @@ async def test_bad_theme_files_give_one_notification_and_never_crash(tmp_path, m
     assert severity == "error" and "2 theme files were skipped" in message
     assert "broken.yaml: primary: 'notacolor' is not a colour" in message
     assert "garbage.yml: line 1: not valid YAML" in message
+
+
+def test_themes_that_loaded_cleanly_are_remembered_until_a_file_changes(tmp_path, monkeypatch):
+    import tui.themes as themes_module
+
+    folder = tmp_path / "themes"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text("name: mine\nprimary: '#123456'\nvariables: {footer-key-foreground: '#abcdef'}\n")
+    cache = tmp_path / "cache" / "themes.json"
+    first = load_themes([builtin_themes_dir(), folder], cache=cache)
+    assert cache.exists() and first.failed == []
+
+    def no_yaml(path):
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(themes_module, "load_theme_file", no_yaml)
+    again = load_themes([builtin_themes_dir(), folder], cache=cache)
+    assert again.loaded == first.loaded and again.failed == []  # the same Theme objects' values, no YAML
+    monkeypatch.undo()
+
+    (folder / "mine.yaml").write_text("name: mine\nprimary: '#654321'\n")  # edited: parsed again
+    edited = load_themes([builtin_themes_dir(), folder], cache=cache)
+    assert {t.name: t.primary for t in edited.loaded}["mine"] == "#654321"
+    (folder / "bad.yaml").write_text("name: bad\nprimary: nope\n")  # a bad file is never remembered
+    for _ in range(2):
+        result = load_themes([builtin_themes_dir(), folder], cache=cache)
+        assert [(p.name, reason) for p, reason in result.failed] == [("bad.yaml", "primary: 'nope' is not a colour")]

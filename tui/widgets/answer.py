@@ -7,13 +7,17 @@ pane feeds it from the chain's events.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from tui.engine.events import Answered, ChainFailed
 from tui.engine.secrets import redact_known
 from tui.wording.trail import short_name
-from tui.widgets.markdown_body import AnswerMarkdown
+
+if TYPE_CHECKING:
+    from tui.widgets.markdown_body import AnswerMarkdown
 
 
 STATES = ("-pending", "-answered", "-failed", "-stopped")
@@ -62,6 +66,8 @@ class AnswerView(Vertical):
 
     async def new_part(self, model: str) -> AnswerMarkdown:
         """Mount an empty Markdown for `model`'s text, above the note (fed with `feed`)."""
+        from tui.widgets.markdown_body import AnswerMarkdown  # the Markdown stack: not before the first answer
+
         md = AnswerMarkdown(classes="answer-body")
         self.parts.append((model, [], False))
         self._markdowns.append(md)

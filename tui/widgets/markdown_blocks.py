@@ -13,7 +13,6 @@ widget that renders the rows (`.md-h2`, `.md-fence`, ...); their CSS is in `mark
 from __future__ import annotations
 
 import re
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -54,16 +53,6 @@ def _lexer(language: str):
 
 
 _HIGHLIGHTED: OrderedDict[tuple, Content] = OrderedDict()
-_warming: threading.Thread | None = None
-
-
-def warm_up() -> None:
-    """Load pygments and its Python lexer (about 40 ms) in a thread, once: called when a prompt
-    goes out, so the wait for the first token pays for it instead of the first code block."""
-    global _warming
-    if _warming is None:
-        _warming = threading.Thread(target=_lexer, args=("python",), name="highlighter warm-up", daemon=True)
-        _warming.start()
 
 
 def highlight(code: str, language: str, theme) -> Content:
