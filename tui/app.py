@@ -17,6 +17,7 @@ from textual.binding import Binding
 
 from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
+from tui.widgets.chat_pane import warm_up
 from tui.themes import (
     DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
 )
@@ -115,6 +116,7 @@ class ModelFallbackApp(App):
         gc.freeze()
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(GC_YOUNG, *self._gc_threshold[1:])
+        warm_up()  # the Markdown stack, in a thread, while the user reads the first screen
 
     def tick(self) -> None:
         """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""

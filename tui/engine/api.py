@@ -219,19 +219,23 @@ class ModelFallback:
         """Pick up another process's changes to the state file; True when something changed."""
         return self.store.refresh()
 
-    def status(self, model: str) -> ModelStatus:
+    def status(self, model: str, data: dict | None = None) -> ModelStatus:
+        """`model`'s row; `data` is the state document when the caller reads it once for many rows."""
         cfg = self.config.models[model]
-        persisted = self.store.data.get("health", {}).get(model)
-        status = model_status(cfg.name, cfg.provider, self.availability.of(cfg.name),
+        if data is None:
+            data = self.store.data
+        persisted = data.get("health", {}).get(model)
+        status = model_status(cfg.name, cfg.provider, self.availability.of(cfg.name, data),
                               self.clients[cfg.provider].has_key(), self.health.get(cfg.name), persisted)
         next_check = self.monitor.next_check_s(cfg.name) if status.status == "disabled" else None
-        uptime = self.catalog.uptime(cfg.name)
+        uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:
             return status
         return replace(status, next_check_s=next_check, uptime=uptime)
 
     def statuses(self) -> list[ModelStatus]:
-        return [self.status(name) for name in self.config.models]
+        data = self.store.data  # one look at the state for every row (the TUI asks once a second)
+        return [self.status(name, data) for name in self.config.models]
 
     def preferred(self, group: str) -> str | None:
         """The model that would answer right now: the first usable one of the group."""

@@ -70,9 +70,11 @@ class Availability:
         self._fingerprint = key_fingerprint
 
     # -- queries ---------------------------------------------------------------------------------
-    def of(self, model: str) -> ModelAvailability:
-        """The current availability of a model (by name)."""
-        data = self.store.data
+    def of(self, model: str, data: dict | None = None) -> ModelAvailability:
+        """The current availability of a model (by name), from `data` when the caller already read
+        the document for a batch of models (one look at the state file instead of one per model)."""
+        if data is None:
+            data = self.store.data
         now = self.clock.wall()
         provider = self.config.models[model].provider
         block = self._live_block(data.get("providers", {}).get(provider), provider, now)

@@ -20,8 +20,8 @@ class CatalogBook:
         self.store = store
         self.clock = clock
 
-    def _entry(self, model: str, key: str, fresh_s: float) -> object:
-        entry = self.store.data.get("catalog", {}).get(model)
+    def _entry(self, model: str, key: str, fresh_s: float, data: dict | None = None) -> object:
+        entry = (self.store.data if data is None else data).get("catalog", {}).get(model)
         if not isinstance(entry, dict) or not isinstance(entry.get(f"{key}_at"), (int, float)):
             return None
         return entry.get(key) if self.clock.wall() - entry[f"{key}_at"] <= fresh_s else None
@@ -30,8 +30,9 @@ class CatalogBook:
         value = self._entry(model, "context", CONTEXT_FRESH_S)
         return value if isinstance(value, int) and value > 0 else None
 
-    def uptime(self, model: str) -> float | None:
-        value = self._entry(model, "uptime", UPTIME_FRESH_S)
+    def uptime(self, model: str, data: dict | None = None) -> float | None:
+        """The provider's uptime figure for `model` while fresh; `data`: the document, if already read."""
+        value = self._entry(model, "uptime", UPTIME_FRESH_S, data)
         return float(value) if isinstance(value, (int, float)) else None
 
     def listing_age(self, models: list[str]) -> float | None:
