@@ -181,10 +181,14 @@ class FallbackChain:
         if not client.has_key():
             env = self.config.providers[model.provider].api_key_env
             return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=f"${env} is not set")
-        av = self.availability.of(model.name)
+        # One look at the state file for both questions (they are asked at the same moment), not one each.
+        data = self.availability.store.data
+        av = self.availability.of(model.name, data)
         if av.usable:
-            too_long = None if self.catalog is None else too_long_for(request.messages,
-                                                                      self.catalog.context_length(model.name))
+            catalog = self.catalog
+            too_long = None if catalog is None else too_long_for(
+                request.messages, catalog.context_length(model.name, data if catalog.store is self.availability.store
+                                                         else None))
             if too_long is None:
                 return None
             return Attempt(model.name, model.provider, "skipped", kind="context_length", detail=too_long)

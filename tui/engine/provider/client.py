@@ -69,6 +69,16 @@ def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | Non
     return ProviderError(Failure(kind, short_detail(detail), status), partial)
 
 
+def _body_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it arrives. Not content-encoded (the usual case): `aiter_raw`, the very bytes
+    `aiter_bytes` would give (its decoder is then the identity), one generator layer fewer on
+    every network chunk; else `aiter_bytes`, which decodes (and serves a body already read,
+    as a mock transport's is)."""
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.aiter_bytes()
+    return response.aiter_raw()
+
+
 def _loads(body: bytes) -> Any:
     """A JSON body; a stray invalid UTF-8 byte becomes U+FFFD (as in a stream) instead of losing the answer."""
     try:
@@ -88,6 +98,7 @@ class ProviderClient:
         self._transport = transport
         self._clock = clock or SystemClock()
         self._http: httpx.AsyncClient | None = None
+        self._timeouts: dict[float, httpx.Timeout] = {}  # by connect timeout: one object, not one per request
         self._base = provider.base_url.rstrip("/")
         self._raw_key: object = object()  # the environment's value `_cached_key` was read from
         self._cached_key: str | None = None
@@ -156,12 +167,17 @@ class ProviderClient:
         return headers
 
     async def _open(self, method: str, path: str, deadline: float, connect_timeout: float, *,
-                    accept: str, budget: str, json_body: Any = None) -> httpx.Response:
-        """Send and wait for the response headers, bounded by `deadline` (loop time)."""
+                    accept: str, budget: str, json_body: Any = None,
+                    reads: ReadDeadline | None = None) -> httpx.Response:
+        """Send and wait for the response headers, bounded by `deadline` (loop time): by `reads`'
+        timer when given (a chat: that timer then bounds the first read too), else by its own."""
         client = self._client()
         import httpx
 
-        timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
+        timeout = self._timeouts.get(connect_timeout)
+        if timeout is None:
+            timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
+            self._timeouts[connect_timeout] = timeout
         headers = self._headers(accept)
         try:
             request = client.build_request(method, self._base + path, json=json_body, headers=headers,
@@ -169,6 +185,8 @@ class ProviderClient:
         except (UnicodeError, TypeError, ValueError) as exc:  # our side: nothing left the machine
             raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
         try:
+            if reads is not None:
+                return await reads.wait(client.send(request, stream=True), deadline)
             async with asyncio.timeout_at(deadline):
                 return await client.send(request, stream=True)
         except ProviderError:
@@ -178,12 +196,16 @@ class ProviderClient:
         except Exception as exc:
             raise ProviderError(classify_exception(exc)) from None
 
-    async def _read_body(self, response: httpx.Response, limit: int, stall: float) -> tuple[bytes, str | None]:
-        """Up to `limit` bytes, each read bounded by `stall`; returns (body, problem or None)."""
+    async def _read_body(self, response: httpx.Response, limit: int, stall: float,
+                         reads: ReadDeadline | None = None) -> tuple[bytes, str | None]:
+        """Up to `limit` bytes, each read bounded by `stall`; returns (body, problem or None).
+        `reads`: the request's own deadline timer, reused (else one for the whole body)."""
         body = bytearray()
-        chunks = response.aiter_bytes()
+        chunks = _body_chunks(response)
         loop = asyncio.get_running_loop()
-        reads = ReadDeadline()  # one timer for the whole body, not one per read
+        own = reads is None
+        if reads is None:
+            reads = ReadDeadline()
         try:
             while len(body) <= limit:
                 chunk = await reads.next(chunks, loop.time() + stall)
@@ -196,13 +218,15 @@ class ProviderClient:
         except Exception as exc:
             return bytes(body), short_detail(classify_exception(exc).detail)
         finally:
-            reads.close()
+            if own:
+                reads.close()
             with contextlib.suppress(Exception):
-                await chunks.aclose()
+                await chunks.aclose()  # type: ignore[attr-defined]
 
-    async def _fail_status(self, response: httpx.Response, stall: float) -> ProviderError:
+    async def _fail_status(self, response: httpx.Response, stall: float,
+                           reads: ReadDeadline | None = None) -> ProviderError:
         """Read a non-2xx body (bounded) and classify it; a body that never comes still has its status."""
-        body, _ = await self._read_body(response, ERROR_BODY_LIMIT, stall)
+        body, _ = await self._read_body(response, ERROR_BODY_LIMIT, stall, reads)
         return ProviderError(classify_response(response.status_code, response.headers, body,
                                                self._clock.wall()))
 
@@ -227,23 +251,23 @@ class ProviderClient:
         loop = asyncio.get_running_loop()
         ttft_deadline = loop.time() + policy.ttft_timeout
         accept = "text/event-stream" if request.stream else "application/json"
-        response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
-                                    accept=accept, budget=f"{policy.ttft_timeout:g}s (ttft_timeout)",
-                                    json_body=self._body(model_id, request))
-        reads: ReadDeadline | None = None
+        reads = ReadDeadline()  # one timer for the whole request: the send, then every read
+        response: httpx.Response | None = None
         chunks: AsyncIterator[bytes] | None = None
         try:
+            response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
+                                        accept=accept, budget=f"{policy.ttft_timeout:g}s (ttft_timeout)",
+                                        json_body=self._body(model_id, request), reads=reads)
             if not 200 <= response.status_code < 300:
-                raise await self._fail_status(response, policy.stall_timeout)
+                raise await self._fail_status(response, policy.stall_timeout, reads)
             if not request.stream or "json" in response.headers.get("content-type", "").lower():
-                for item in await self._json_answer(response, policy):
+                for item in await self._json_answer(response, policy, reads):
                     yield item
                 return
             state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
             parser = SSEParser()
-            chunks = response.aiter_bytes()
+            chunks = _body_chunks(response)
             stall_deadline = finish_deadline = float("inf")
-            reads = ReadDeadline()
             while not state.finished:
                 deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
                 eof = False
@@ -282,17 +306,18 @@ class ProviderClient:
             state.check_complete()
             yield Done(state.finish_reason, state.usage, state.model)
         finally:
-            if reads is not None:
-                reads.close()
+            reads.close()
             if chunks is not None:
                 with contextlib.suppress(Exception):
                     await chunks.aclose()  # type: ignore[attr-defined]
-            with contextlib.suppress(Exception):
-                await response.aclose()
+            if response is not None:
+                with contextlib.suppress(Exception):
+                    await response.aclose()
 
-    async def _json_answer(self, response: httpx.Response, policy: Policy) -> list[Delta | Done]:
+    async def _json_answer(self, response: httpx.Response, policy: Policy,
+                           reads: ReadDeadline) -> list[Delta | Done]:
         """A whole (non-streamed) answer: reasoning and content as Deltas, then Done."""
-        body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, policy.stall_timeout)
+        body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, policy.stall_timeout, reads)
         if problem:
             raise _failed(K.INTERRUPTED, f"response body {problem}")
         try:

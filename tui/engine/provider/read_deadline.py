@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ReadDeadline:
@@ -27,7 +30,11 @@ class ReadDeadline:
         self._fired = False
 
     async def next(self, chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
-        """`anext(chunks, None)`, or TimeoutError once `deadline` passes."""
+        """`anext(chunks, None)`, or TimeoutError once `deadline` passes.
+
+        `__anext__()` and StopAsyncIteration rather than `anext(chunks, None)`: the same result
+        without the wrapper object `anext` makes for its default on every read. `_arm` inlined:
+        this runs once per network chunk."""
         if self._loop.time() >= deadline:
             raise TimeoutError
         self._deadline = deadline
@@ -37,13 +44,47 @@ class ReadDeadline:
             self._timer = self._loop.call_at(deadline, self._expire)
         self._task = self._owner
         try:
-            return await anext(chunks, None)
+            return await chunks.__anext__()
+        except StopAsyncIteration:
+            return None
         except asyncio.CancelledError:
-            if self._fired and self._task is not None and self._task.uncancel() == 0:
-                raise TimeoutError from None  # our own cancel: the deadline passed during the read
+            self._timed_out()
             raise
         finally:
             self._task = None
+
+    async def wait(self, awaitable: Coroutine[Any, Any, T], deadline: float) -> T:
+        """`await awaitable`, or TimeoutError once `deadline` passes: the request's send, so that
+        the timer armed for it (at the first-token deadline) goes on serving the first read."""
+        try:
+            self._arm(deadline)
+        except TimeoutError:
+            awaitable.close()
+            raise
+        self._task = self._owner
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            self._timed_out()
+            raise
+        finally:
+            self._task = None
+
+    def _arm(self, deadline: float) -> None:
+        """Raise TimeoutError if `deadline` has passed; else make sure the timer fires by then."""
+        if self._loop.time() >= deadline:
+            raise TimeoutError
+        self._deadline = deadline
+        if self._timer is None or self._timer.when() > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._expire)
+
+    def _timed_out(self) -> None:
+        """In a CancelledError: TimeoutError if it was our own cancel (the deadline passed during
+        the wait), else nothing (the caller re-raises the cancel from outside)."""
+        if self._fired and self._task is not None and self._task.uncancel() == 0:
+            raise TimeoutError from None
 
     def _expire(self) -> None:
         self._timer = None

@@ -26,8 +26,9 @@ class CatalogBook:
             return None
         return entry.get(key) if self.clock.wall() - entry[f"{key}_at"] <= fresh_s else None
 
-    def context_length(self, model: str) -> int | None:
-        value = self._entry(model, "context", CONTEXT_FRESH_S)
+    def context_length(self, model: str, data: dict | None = None) -> int | None:
+        """The published context length while fresh; `data`: the document, if already read."""
+        value = self._entry(model, "context", CONTEXT_FRESH_S, data)
         return value if isinstance(value, int) and value > 0 else None
 
     def uptime(self, model: str, data: dict | None = None) -> float | None:
