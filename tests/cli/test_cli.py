@@ -9,22 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from faultprocess import FaultProcess
 
-TESTS = Path(__file__).resolve().parent.parent
 CANARY = "sk-canary-5f1e9a7b3c2d4e6f"
 
 
-class Loopback:
+class Loopback(FaultProcess):
     """A standalone fault server process with a script, plus a config pointing at it."""
 
     def __init__(self, tmp: Path, scripts: dict) -> None:
+        super().__init__(tmp, scripts)
         self.tmp = tmp
-        script = tmp / "script.json"
-        script.write_text(json.dumps({"scripts": scripts}))
-        self.record = tmp / "requests.jsonl"
-        self.proc = subprocess.Popen([sys.executable, str(TESTS / "faultserver.py"), "--port", "0", "--script",
-                                      str(script), "--record", str(self.record)], stdout=subprocess.PIPE, text=True)
-        self.port = int(self.proc.stdout.readline())
         self.config = tmp / "groups.yaml"
         self.config.write_text(f"""
 providers:
@@ -38,21 +33,11 @@ policy: {{ttft_timeout: 2s, stall_timeout: 2s}}
 """)
         self.state = tmp / "state.json"
 
-    def requests_for(self, model: str) -> list[dict]:
-        if not self.record.exists():
-            return []
-        rows = [json.loads(line) for line in self.record.read_text().splitlines()]
-        return [r for r in rows if (r.get("json") or {}).get("model") == model]
-
     def run(self, *args: str, stdin: str | None = None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODELFALLBACK_")}
         env.update(MF_TEST_KEY=CANARY, **(env_extra or {}))
         return subprocess.run([sys.executable, "-m", "tui", "--config", str(self.config), "--state", str(self.state),
                                *args], capture_output=True, text=True, input=stdin, env=env, timeout=60)
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 @pytest.fixture
@@ -90,13 +75,13 @@ def test_failover_then_skip_then_status_then_enable(loopback) -> None:
                                                                                       "unavailable", 503)
     assert failed["cooldown_s"] == 10
     assert answered["outcome"] == "ok" and answered["model"] == "model-b"
-    assert len(lb.requests_for("model-a")) == 1
-    assert lb.requests_for("model-b")[0]["headers"]["authorization"] == f"Bearer {CANARY}"
+    assert len(lb.requests("model-a")) == 1
+    assert lb.requests("model-b")[0]["headers"]["authorization"] == f"Bearer {CANARY}"
 
     second = lb.run("chat", "--json", "-g", "g", "hi again")
     doc2 = json.loads(second.stdout)
     assert doc2["attempts"][0]["outcome"] == "skipped" and doc2["attempts"][0]["kind"] == "disabled"
-    assert len(lb.requests_for("model-a")) == 1  # no request reached it inside the cooldown
+    assert len(lb.requests("model-a")) == 1  # no request reached it inside the cooldown
 
     status = lb.run("status", "--json")
     rows = {r["model"]: r for r in json.loads(status.stdout)["models"]}
@@ -129,7 +114,7 @@ def test_prompt_from_stdin_and_no_stream(loopback) -> None:
     out = lb.run("chat", "--json", "--no-stream", "-g", "solo", "-", stdin="a prompt from stdin")
     doc = json.loads(out.stdout)
     assert doc["content"] == "done"
-    sent = lb.requests_for("model-b")[0]["json"]
+    sent = lb.requests("model-b")[0]["json"]
     assert sent["stream"] is False and sent["messages"] == [{"role": "user", "content": "a prompt from stdin"}]
 
 
@@ -161,7 +146,7 @@ def test_manual_disable_and_enable(loopback) -> None:
     chat = lb.run("chat", "--json", "-g", "g", "hi")
     assert chat.returncode == 1
     assert [a["kind"] for a in json.loads(chat.stdout)["attempts"]] == ["disabled", "disabled"]
-    assert lb.requests_for("model-a") == [] and lb.requests_for("model-b") == []
+    assert lb.requests("model-a") == [] and lb.requests("model-b") == []
     assert lb.run("enable", "model-b").returncode == 0
 
 

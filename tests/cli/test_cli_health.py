@@ -15,23 +15,18 @@ import time
 from pathlib import Path
 
 import pytest
+from faultprocess import FaultProcess
 
-TESTS = Path(__file__).resolve().parent.parent
 CANARY = "sk-canary-9b8a7c6d5e4f3a2b"
 OK = {"type": "stream", "tokens": ["fine ", "thanks"]}
 DOWN = {"type": "json", "status": 503, "body": {"error": {"message": "overloaded", "code": 503}}}
 
 
-class Server:
+class Server(FaultProcess):
     """The fault server in its own process, a config pointing at it, and the shared state file."""
 
     def __init__(self, tmp: Path, scripts: dict, *, provider_extra: str = "", health: str = "") -> None:
-        script = tmp / "script.json"
-        script.write_text(json.dumps({"scripts": scripts}))
-        self.record = tmp / "requests.jsonl"
-        self.proc = subprocess.Popen([sys.executable, str(TESTS / "faultserver.py"), "--port", "0", "--script",
-                                      str(script), "--record", str(self.record)], stdout=subprocess.PIPE, text=True)
-        self.port = int(self.proc.stdout.readline())
+        super().__init__(tmp, scripts)
         self.config = tmp / "groups.yaml"
         self.config.write_text(
             f"providers:\n  local: {{base_url: 'http://127.0.0.1:{self.port}/v1', api_key_env: MF_TEST_KEY"
@@ -40,11 +35,6 @@ class Server:
             "policy: {ttft_timeout: 2s, stall_timeout: 2s, cooldown: {base: 60s, factor: 2, max: 5m}}\n"
             f"health: {{timeout: 1s{health}}}\n")
         self.state = tmp / "state.json"
-
-    def requests(self) -> list[dict]:
-        if not self.record.exists():
-            return []
-        return [json.loads(line) for line in self.record.read_text().splitlines()]
 
     def chats(self, model: str) -> list[dict]:
         return [r for r in self.requests() if r["method"] == "POST" and (r["json"] or {}).get("model") == model
@@ -84,9 +74,6 @@ class Server:
             lease["until"] -= seconds
         self.state.write_text(json.dumps(doc))
 
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 @pytest.fixture

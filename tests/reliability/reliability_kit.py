@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from faultprocess import FaultProcess
 from faultserver import FaultServer, RecordedRequest
 from faultbehaviours import Behaviour, Json, behaviour_to_json
 
@@ -191,30 +192,15 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-class CliLoopback:
+class CliLoopback(FaultProcess):
     """`python tests/faultserver.py` as a process, a config pointing at it, and `python -m tui` runs."""
 
     def __init__(self, tmp: Path, scripts: dict[str, list[Behaviour]], *, yaml_text: str = CLI_YAML) -> None:
+        super().__init__(tmp, {k: [behaviour_to_json(b) for b in v] for k, v in scripts.items()})
         self.tmp = tmp
-        tmp.mkdir(parents=True, exist_ok=True)
-        script = tmp / "script.json"
-        script.write_text(json.dumps({"scripts": {k: [behaviour_to_json(b) for b in v]
-                                                  for k, v in scripts.items()}}))
-        self.record = tmp / "requests.jsonl"
-        self.proc = subprocess.Popen([sys.executable, str(TESTS / "faultserver.py"), "--port", "0", "--script",
-                                      str(script), "--record", str(self.record)], stdout=subprocess.PIPE,
-                                     text=True)
-        assert self.proc.stdout is not None
-        self.port = int(self.proc.stdout.readline())
         self.config = tmp / "groups.yaml"
         self.config.write_text(yaml_text.format(port=self.port))
         self.state = tmp / "state.json"
-
-    def requests(self, model: str | None = None) -> list[dict]:
-        if not self.record.exists():
-            return []
-        rows = [json.loads(line) for line in self.record.read_text().splitlines()]
-        return [r for r in rows if model is None or (r.get("json") or {}).get("model") == model]
 
     def env(self, extra: dict | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELFALLBACK_", "MF_"))}
@@ -252,10 +238,6 @@ class CliLoopback:
         assert code == 0, err.getvalue()
         assert_no_canary(out.getvalue(), err.getvalue())
         return {row["model"]: row for row in json.loads(out.getvalue())["models"]}
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 # -- the TUI ---------------------------------------------------------------------------------------
