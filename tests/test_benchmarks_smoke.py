@@ -31,3 +31,18 @@ def test_runner_rejects_an_unknown_row(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--only", "nope", "--out", str(tmp_path / "x.md")],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "unknown row" in proc.stderr
+
+
+def test_the_failover_rows_run_to_a_result(tmp_path):
+    """The failover rows share the loopback script (file and Redis store alike): a row whose
+    requests no longer match it must fail here, not in the next full benchmark run."""
+    out_json = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "failover,redis-failover", "--out",
+         str(tmp_path / "latest.md"), "--json", str(out_json)],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = {r["name"]: r for r in json.loads(out_json.read_text(encoding="utf-8"))}
+    assert set(results) == {"failover", "redis-failover"}
+    for name, result in results.items():
+        assert isinstance(result["measured"], float) and result["measured"] > 0, (name, proc.stdout)
