@@ -10,7 +10,6 @@ Nothing here raises, whatever the provider sends.
 from __future__ import annotations
 
 import asyncio
-import http
 import json
 import re
 from collections.abc import Mapping
@@ -226,6 +225,8 @@ def _classify(error: Any, status: int | None, headers: Any, now_wall: float) -> 
 
 
 def _phrase(status: int | None) -> str:
+    import http  # here: only a failure needs a status phrase
+
     try:
         return http.HTTPStatus(status).phrase if status else ""
     except ValueError:

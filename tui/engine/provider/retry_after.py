@@ -8,7 +8,6 @@ Pure functions; nothing raises.
 
 from __future__ import annotations
 
-import email.utils
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -50,6 +49,8 @@ def retry_info(headers: Mapping[str, str], now_wall: float) -> tuple[float | Non
             continue
         if (seconds := number(raw)) is not None:
             return max(0.0, seconds), None
+        import email.utils  # here: an HTTP date is rare, and the email package costs a start ~4 ms
+
         try:
             when = email.utils.parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError, OverflowError):
