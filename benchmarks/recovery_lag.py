@@ -79,6 +79,12 @@ async def _lag(outage: int, path: str, rechecks: bool, folder: Path) -> float:
                 answer = await engine.ask("g", "hi")
                 if engine is not tui_engine:
                     await engine.aclose()  # the CLI waits for its checks at exit (bounded)
+                else:
+                    # A check this request started runs beside it; in a running app it ends within
+                    # milliseconds of real time against an instant provider, long before the next
+                    # tick. Here simulated seconds pass without real time, so the second ends when
+                    # it has (without this the loop starved it for up to a minute of fake time).
+                    await engine.settle()
                 if t >= up_at and answer.model == "primary":
                     return float(t - up_at)
             if tui_engine is not None and rechecks:
