@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
@@ -150,3 +152,16 @@ def test_health_words(outcomes, word) -> None:
     for ok in outcomes:
         rec.record(ok, 0.0, 10.0)
     assert rec.status == word
+
+
+@given(st.lists(st.integers(min_value=0, max_value=120_000), max_size=45))
+def test_p50_is_the_median_of_the_kept_window(latencies):
+    import statistics
+
+    from tui.engine.state.health_record import WINDOW, HealthRecord
+
+    record = HealthRecord()
+    for i, ms in enumerate(latencies):
+        record.record(True, float(i), ms)
+    kept = latencies[-WINDOW:]
+    assert record.p50_ms == (statistics.median(kept) if kept else None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from statistics import median
 
 WINDOW = 20  # outcomes kept for the success rate
 
@@ -45,7 +44,13 @@ class HealthRecord:
 
     @property
     def p50_ms(self) -> float | None:
-        return median(self.latencies_ms) if self.latencies_ms else None
+        """The median latency of the kept window. Written out: the statistics module would cost every
+        start ~3 ms of imports for this one line."""
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return None
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
     def ttft_p90_ms(self, at_least: int = 5) -> float | None:
         """The 90th percentile of recent times to first token (None with fewer than `at_least`):
