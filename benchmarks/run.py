@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -85,6 +86,24 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown row {', '.join(unknown)}; choose from {', '.join(NAMES)}")
         selected = [row for row in ROWS if row.NAME in wanted]
 
+    # Every row, and every process it starts, gets user folders of its own: nothing a benchmark
+    # does (a Redis store's local copy, a config cache, state) may land in the user's real ones.
+    names = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "MODELFALLBACK_CONFIG", "MODELFALLBACK_STATE")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    try:
+        with tempfile.TemporaryDirectory(prefix="mf-bench-home-") as home:
+            for name in names[:3]:
+                os.environ[name] = str(Path(home) / name.lower())
+            return _run(args, selected)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run(args: argparse.Namespace, selected: list) -> int:
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {machine()}\nload average: {load}\n", flush=True)

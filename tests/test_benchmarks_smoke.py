@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -37,11 +38,15 @@ def test_the_failover_rows_run_to_a_result(tmp_path):
     """The failover rows share the loopback script (file and Redis store alike): a row whose
     requests no longer match it must fail here, not in the next full benchmark run."""
     out_json = tmp_path / "results.json"
+    user = {name: tmp_path / "user" / name for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
+    env = {**os.environ, **{name: str(path) for name, path in user.items()}}
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "failover,redis-failover", "--out",
          str(tmp_path / "latest.md"), "--json", str(out_json)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    left = [str(p) for p in (tmp_path / "user").rglob("*")]
+    assert left == [], f"the benchmarks wrote into the user's own folders: {left}"
     results = {r["name"]: r for r in json.loads(out_json.read_text(encoding="utf-8"))}
     assert set(results) == {"failover", "redis-failover"}
     for name, result in results.items():
