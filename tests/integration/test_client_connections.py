@@ -1,0 +1,48 @@
+"""ProviderClient against the loopback fault server: one connection reused, and closed when the consumer
+stops reading or is cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from faultserver import FaultServer, Stream, completion
+from loopback import POLICY, request, run
+
+from tui.engine.config import Policy
+from tui.engine.provider.client import Delta, ProviderClient
+
+
+async def test_connections_are_reused(client: ProviderClient, fault_server: FaultServer) -> None:
+    fault_server.script("m", Stream(tokens=2))
+    for _ in range(3):
+        _, error, _ = await run(client, "m")
+        assert error is None
+    fault_server.script("n", completion("hi"))
+    assert (await run(client, "n", stream=False))[1] is None
+    assert fault_server.connections_total == 1
+
+
+async def test_consumer_abort_closes_the_connection(client: ProviderClient, fault_server: FaultServer) -> None:
+    fault_server.script("m", Stream(tokens=50, delay=0.05))
+    stream = client.chat("m", request(), POLICY)
+    first = await anext(stream)
+    assert first == Delta("tok0 ")
+    await stream.aclose()
+    assert await fault_server.wait_connections(0, timeout=1.0)
+
+
+async def test_cancellation_closes_the_connection(client: ProviderClient, fault_server: FaultServer) -> None:
+    fault_server.script("m", Stream(tokens=2, stall_after=1))
+    got_token = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in client.chat("m", request(), Policy(ttft_timeout=5, stall_timeout=5)):
+            got_token.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(got_token.wait(), 2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await fault_server.wait_connections(0, timeout=1.0)
