@@ -154,12 +154,11 @@ class ModelFallback:
         concurrently, and remember the results. A model the listing lacks is reported not found
         without a probe."""
         names = list(self.config.models) if group is None else list(self.config.groups[group])
-        missing = {n.model: n.text for n in await self.preflight() if n.model in names}
+        missing = {n.model: n.detail for n in await self.preflight() if n.model in names}
         results = {r.model: r for r in await self.monitor.sweep([n for n in names if n not in missing], force=force)}
-        for name, text in missing.items():
+        for name, detail in missing.items():
             cfg = self.config.models[name]
-            results[name] = ProbeResult(name, cfg.provider, False,
-                                        failure=Failure(FailureKind.NOT_FOUND, text.split(": ", 1)[-1]))
+            results[name] = ProbeResult(name, cfg.provider, False, failure=Failure(FailureKind.NOT_FOUND, detail))
         self.persist_health([r.model for r in results.values() if r.ok is not None])
         return [results[n] for n in names]
 
@@ -225,9 +224,10 @@ class ModelFallback:
         if data is None:
             data = self.store.data
         persisted = data.get("health", {}).get(model)
-        status = model_status(cfg.name, cfg.provider, self.availability.of(cfg.name, data),
-                              self.clients[cfg.provider].has_key(), self.health.get(cfg.name), persisted)
-        next_check = self.monitor.next_check_s(cfg.name) if status.status == "disabled" else None
+        av = self.availability.of(cfg.name, data)
+        status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
+                              self.health.get(cfg.name), persisted)
+        next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:
             return status
@@ -239,8 +239,9 @@ class ModelFallback:
 
     def preferred(self, group: str) -> str | None:
         """The model that would answer right now: the first usable one of the group."""
+        data = self.store.data  # one look at the state for the whole group
         for name in self.config.groups[group]:
-            if self.status(name).usable:
+            if self.status(name, data).usable:
                 return name
         return None
 
@@ -249,8 +250,9 @@ class ModelFallback:
         block's end, or its next recheck when that is sooner (a recheck may bring it back then).
         None when nothing of the group comes back by itself (disabled until enabled, no key)."""
         best: tuple[str, float] | None = None
+        data = self.store.data
         for name in self.config.groups[group]:
-            row = self.status(name)
+            row = self.status(name, data)
             if row.usable:
                 return name, 0.0
             if row.status not in ("disabled", "blocked") or row.remaining_s is None:

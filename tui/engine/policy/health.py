@@ -29,7 +29,7 @@ from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.provider.client import Delta, ProviderClient
-from tui.engine.state.availability import Availability
+from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.health_record import HealthBook
 
 PROBE_PROMPT = [ChatMessage("user", "Reply with the single word: ok")]
@@ -70,22 +70,25 @@ class HealthMonitor:
         auto-disabled models are probed too; blocked providers and missing keys are still skipped.
         """
         names = list(self.config.models) if models is None else list(models)
-        mode: Mode = "check" if force else "sweep"
-        listings: dict[str, asyncio.Task] = {}
-        return list(await asyncio.gather(*(self._probe(self.config.models[n], mode, listings) for n in names)))
+        return await self._probe_all(names, "check" if force else "sweep")
 
     async def trials(self) -> list[ProbeResult]:
         """Half-open trials: probe every model whose cooldown ended (state `probing`)."""
-        due = [n for n in self.config.models if self.availability.of(n).state == "probing"]
+        return await self._probe_all([n for n in self.config.models if self.availability.of(n).state == "probing"],
+                                     "trial")
+
+    async def _probe_all(self, names: Sequence[str], mode: Mode) -> list[ProbeResult]:
+        """Probe `names` concurrently; a `models` probe's listing is fetched once per provider."""
         listings: dict[str, asyncio.Task] = {}
-        return list(await asyncio.gather(*(self._probe(self.config.models[n], "trial", listings) for n in due)))
+        return list(await asyncio.gather(*(self._probe(self.config.models[n], mode, listings) for n in names)))
 
     # -- rechecks ----------------------------------------------------------------------------------
-    def next_check_s(self, model: str) -> float | None:
-        """Seconds until `model`'s next recheck (0: due); None when it gets none."""
+    def next_check_s(self, model: str, av: ModelAvailability | None = None) -> float | None:
+        """Seconds until `model`'s next recheck (0: due); None when it gets none. `av`: its
+        availability, when the caller already has it."""
         if self.config.probe_kind(self.config.models[model].provider) == "none":
             return None
-        return self.availability.next_check_s(model, self.config.health.recheck)
+        return self.availability.next_check_s(model, self.config.health.recheck, av)
 
     def due_rechecks(self, models: Sequence[str] | None = None) -> list[str]:
         names = list(self.config.models) if models is None else list(models)
@@ -96,10 +99,7 @@ class HealthMonitor:
         due = [n for n in self.due_rechecks(models) if n not in self._inline]
         if not due:
             return []
-        claimed = [n for n in due if await self._claim(n)]
-        listings: dict[str, asyncio.Task] = {}
-        return list(await asyncio.gather(*(self._probe(self.config.models[n], "recheck", listings)
-                                           for n in claimed)))
+        return await self._probe_all([n for n in due if await self._claim(n)], "recheck")
 
     def recheck_soon(self, model: str) -> None:
         """If `model`'s recheck is due, start it beside whatever runs now (the answer never waits,

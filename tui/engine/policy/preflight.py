@@ -31,7 +31,11 @@ class PreflightNote:
 
     provider: str
     model: str | None  # None: the provider's listing itself failed
-    text: str
+    detail: str  # what was found, without the model's name (`not listed by or; did you mean …`)
+
+    @property
+    def text(self) -> str:
+        return self.detail if self.model is None else f"{self.model}: {self.detail}"
 
 
 class Preflight:
@@ -106,7 +110,7 @@ class Preflight:
         av = self.availability.of(model.name)
         if not (av.state == "disabled" and (av.source == "manual" or av.kind == FailureKind.NOT_FOUND.value)):
             self.availability.record_failure(model.name, Failure(FailureKind.NOT_FOUND, detail))
-        return f"{model.name}: {detail}"
+        return detail
 
     def _back_if_listed(self, model: ModelConfig) -> None:
         av = self.availability.of(model.name)

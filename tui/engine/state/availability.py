@@ -104,11 +104,12 @@ class Availability:
                      if a.state in ("disabled", "blocked") and a.remaining_s is not None]
         return min(remaining) if remaining else None
 
-    def next_check_s(self, model: str, interval: float) -> float | None:
+    def next_check_s(self, model: str, interval: float, av: ModelAvailability | None = None) -> float | None:
         """Seconds until an automatic disable's next recheck (0: due now); None when no recheck
         applies: the model is not out, is out by hand, its whole provider is blocked, or its
-        cooldown ends before the check would come."""
-        av = self.of(model)
+        cooldown ends before the check would come. `av`: the model's availability, if already read."""
+        if av is None:
+            av = self.of(model)
         if av.state != "disabled" or av.source != "auto":
             return None
         last = max(av.since or 0.0, av.rechecked or 0.0)

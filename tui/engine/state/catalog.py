@@ -38,8 +38,8 @@ class CatalogBook:
 
     def listing_age(self, models: list[str]) -> float | None:
         """Seconds since the oldest of `models` was last seen in a listing (None: never)."""
-        stamps = [e.get("context_at") for m in models
-                  for e in [self.store.data.get("catalog", {}).get(m)] if isinstance(e, dict)]
+        catalog = self.store.data.get("catalog", {})
+        stamps = [e.get("context_at") for m in models for e in [catalog.get(m)] if isinstance(e, dict)]
         if len(stamps) < len(models) or not all(isinstance(s, (int, float)) for s in stamps):
             return None
         return self.clock.wall() - min(stamps)  # type: ignore[type-var]
