@@ -28,10 +28,12 @@ from collections.abc import Iterable
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from tui.engine.config.cache import file_stamp, recall, remember
+
 DEFAULT_THEME = "modelfallback-dark"
 FALLBACK_THEME = "textual-dark"  # always registered by Textual itself
 MAX_THEME_BYTES = 64 * 1024
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the shared cache layout (tui.engine.config.cache)
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Theme)}
 _COLOR_FIELDS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
@@ -158,38 +160,23 @@ def load_themes(folders: Iterable[Path | None], cache: Path | None = None) -> Th
             continue
         loaded[theme.name] = theme
     if key is not None and not failed:
-        _remember(cache, key, list(loaded.values()))
+        remember(cache, key, [dataclasses.asdict(t) for t in loaded.values()])
     return ThemeLoadResult(list(loaded.values()), failed)
 
 
 def _cache_key(files: list[Path]) -> list | None:
     try:
-        here = os.stat(__file__)
-        stats = [(str(path.resolve()), os.stat(path)) for path in files]
+        return [CACHE_FORMAT, *file_stamp(Path(__file__)), *[file_stamp(path) for path in files]]
     except OSError:
         return None
-    return [CACHE_FORMAT, here.st_mtime_ns, here.st_size, *[[name, st.st_mtime_ns, st.st_size, st.st_ino]
-                                                            for name, st in stats]]
 
 
 def _remembered(cache: Path, key: list) -> list[Theme] | None:
+    fields = recall(cache, key)
     try:
-        doc = json.loads(cache.read_text(encoding="utf-8"))
-        if doc.get("key") != key:
-            return None
-        return [Theme(**fields) for fields in doc["themes"]]
-    except (OSError, ValueError, KeyError, TypeError):
+        return None if fields is None else [Theme(**each) for each in fields]
+    except TypeError:
         return None
-
-
-def _remember(cache: Path, key: list, themes: list[Theme]) -> None:
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "themes": [dataclasses.asdict(t) for t in themes]}), encoding="utf-8")
-        os.replace(tmp, cache)
-    except (OSError, TypeError, ValueError):
-        pass
 
 
 def failure_summary(failed: list[tuple[Path, str]]) -> str:

@@ -6,6 +6,8 @@ path, modification time, size and inode and by the loader's own code (its files'
 version): any edit of the file, or a new modelfallback, parses it again. Only a configuration
 that loaded cleanly is kept, so an error is always reported from the file itself, with its line.
 A cache that cannot be read or written is simply not used.
+
+`file_stamp`, `recall` and `remember` are the mechanism, shared with the TUI's theme cache.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import os
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig
 from tui.engine.config.paths import user_cache_dir
 
-FORMAT = 1
+FORMAT = 2  # 2: the value under "value" (the shared cache layout)
 _CODE = ("model.py", "loader.py", "policy_reader.py", "yaml_nodes.py", "state_location.py")
 
 
@@ -57,26 +60,47 @@ def from_json(data: dict, path: Path) -> Config:
     )
 
 
-def load_cached(path: Path, load: Callable[[Path], Config]) -> Config:
-    """`load(path)`, or the same configuration remembered from the last time this file loaded."""
-    try:
-        st = os.stat(path)
-        key = [str(Path(path).resolve()), st.st_mtime_ns, st.st_size, st.st_ino, *_code_stamp()]
-    except OSError:
-        return load(path)  # the loader says what is wrong with the path
-    cache = user_cache_dir() / "config" / f"{zlib.crc32(key[0].encode()):08x}.json"
+def file_stamp(path: Path) -> list:
+    """What identifies a version of a file without reading it: its resolved path, modification
+    time, size and inode. Raises OSError when it cannot be looked at."""
+    st = os.stat(path)
+    return [str(Path(path).resolve()), st.st_mtime_ns, st.st_size, st.st_ino]
+
+
+def recall(cache: Path, key: list) -> Any:
+    """The value remembered in `cache` under exactly `key`, or None (absent, other key, unreadable)."""
     try:
         doc = json.loads(cache.read_text(encoding="utf-8"))
-        if doc.get("key") == key:
-            return from_json(doc["config"], Path(path))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    config = load(path)
+        return doc.get("value") if doc.get("key") == key else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def remember(cache: Path, key: list, value: Any) -> None:
+    """Keep `value` (JSON) in `cache` under `key`, atomically; a cache that cannot be written is
+    simply not kept (a read-only home still works, just without the shortcut)."""
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "config": to_json(config)}), encoding="utf-8")
+        tmp.write_text(json.dumps({"key": key, "value": value}), encoding="utf-8")
         os.replace(tmp, cache)
+    except (OSError, TypeError, ValueError):
+        pass
+
+
+def load_cached(path: Path, load: Callable[[Path], Config]) -> Config:
+    """`load(path)`, or the same configuration remembered from the last time this file loaded."""
+    try:
+        key = [*file_stamp(path), *_code_stamp()]
     except OSError:
-        pass  # a read-only home still works, just without the shortcut
+        return load(path)  # the loader says what is wrong with the path
+    cache = user_cache_dir() / "config" / f"{zlib.crc32(key[0].encode()):08x}.json"
+    remembered = recall(cache, key)
+    if remembered is not None:
+        try:
+            return from_json(remembered, Path(path))
+        except (KeyError, TypeError, ValueError):
+            pass  # a cache of another shape: load and remember again
+    config = load(path)
+    remember(cache, key, to_json(config))
     return config
