@@ -176,7 +176,8 @@ def test_a_prompt_that_is_not_utf8_is_our_problem_not_the_models(server, where: 
                              timeout=60)
         label = b"the PROMPT argument"
     assert out.returncode == 0, out.stderr
-    assert b"warning: " + label + b" is not valid UTF-8 (first bad byte 0xe9 at offset 3)" in out.stderr
+    assert b"warning: " + label + b" is not valid UTF-8 (first bad byte 0xe9 at offset 3); " \
+           b"4 undecodable byte sequence(s) replaced" in out.stderr
     doc = json.loads(out.stdout)
     assert doc["model"] == "model-a" and [a["outcome"] for a in doc["attempts"]] == ["ok"]
     [sent] = lb.chats("model-a")
@@ -207,3 +208,11 @@ def test_chat_wait_is_bounded_and_ends_with_the_usual_all_failed(server) -> None
     doc = json.loads(out.stdout)
     assert doc["ok"] is False and doc["error"]["kind"] == "all_failed"
     assert lb.run("chat", "--wait", "soon", "-g", "g", "hi").returncode == 2
+
+
+def test_the_count_of_replaced_sequences_leaves_out_a_real_replacement_character(capsys) -> None:
+    from tui.cli.chat import decode_utf8
+
+    raw = "ok \ufffd ".encode() + b"\xe2\x82 \xff\xfe \xf0\x9f\x98"  # a cut €, two stray bytes, a cut emoji
+    assert decode_utf8(raw, "input") == "ok \ufffd \ufffd \ufffd\ufffd \ufffd"
+    assert "4 undecodable byte sequence(s) replaced" in capsys.readouterr().err

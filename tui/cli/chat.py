@@ -44,22 +44,12 @@ def decode_utf8(raw: bytes, where: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        bad = sum(1 for _ in _undecodable(raw))
+        text = raw.decode("utf-8", "replace")
+        # each undecodable sequence became one U+FFFD; a U+FFFD the input really had is its 3 bytes
+        bad = text.count("\ufffd") - raw.count("\ufffd".encode())
         print(f"warning: {where} is not valid UTF-8 (first bad byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
               f"{bad} undecodable byte sequence(s) replaced with U+FFFD", file=sys.stderr)
-        return raw.decode("utf-8", "replace")
-
-
-def _undecodable(raw: bytes):
-    """Each undecodable sequence of `raw` (what `errors="replace"` turns into one U+FFFD)."""
-    pos = 0
-    while pos < len(raw):
-        try:
-            raw[pos:].decode("utf-8")
-            return
-        except UnicodeDecodeError as exc:
-            yield exc.start + pos
-            pos += exc.end
+        return text
 
 
 async def run(args: argparse.Namespace) -> int:
