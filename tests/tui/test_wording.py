@@ -101,3 +101,17 @@ def test_column_plan_drop_order():
             gone.append("names")
     assert gone == ["uptime", "last", "bar", "checked", "p50", "names", "ok"]
     assert plan(77, demo).keys == ["status", "model", "out", "note"]
+
+
+def test_the_all_out_toast_names_the_first_back_by_the_chats_rule():
+    """A model whose recheck comes before another's cooldown ends is back first, as the chat's
+    countdown and `chat --wait` say (engine.first_return)."""
+    from dataclasses import replace
+
+    from tui.wording.events import all_out_text
+
+    long_out = replace(out_row(remaining=240.0, next_check=9.0), model="v/long")
+    short_out = replace(out_row(remaining=30.0), model="v/short")
+    assert all_out_text("g", [short_out, long_out]) == "Every model of g is out. First back: long in 0:09."
+    manual = replace(out_row(remaining=None), source="manual")
+    assert all_out_text("g", [manual]).endswith("none comes back by itself: enable one (e) or set its key.")

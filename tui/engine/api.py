@@ -27,7 +27,7 @@ from tui.engine.provider.client import ProviderClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
-from tui.engine.state.status import ModelStatus, model_status
+from tui.engine.state.status import ModelStatus, first_back, model_status
 from tui.engine.state.store import open_store
 
 if TYPE_CHECKING:
@@ -246,21 +246,11 @@ class ModelFallback:
         return None
 
     def first_return(self, group: str) -> tuple[str, float] | None:
-        """The model of `group` expected back first and in how many seconds: its cooldown's or
-        block's end, or its next recheck when that is sooner (a recheck may bring it back then).
-        None when nothing of the group comes back by itself (disabled until enabled, no key)."""
-        best: tuple[str, float] | None = None
+        """The model of `group` expected back first and in how many seconds (`status.first_back`):
+        its cooldown's or block's end, or its next recheck when that is sooner. None when nothing
+        of the group comes back by itself (disabled until enabled, no key)."""
         data = self.store.data
-        for name in self.config.groups[group]:
-            row = self.status(name, data)
-            if row.usable:
-                return name, 0.0
-            if row.status not in ("disabled", "blocked") or row.remaining_s is None:
-                continue
-            seconds = row.remaining_s if row.next_check_s is None else min(row.remaining_s, row.next_check_s)
-            if best is None or seconds < best[1]:
-                best = (name, seconds)
-        return best
+        return first_back([self.status(name, data) for name in self.config.groups[group]])
 
     async def wait_for_return(self, group: str, timeout: float) -> str | None:
         """Wait, at most `timeout` seconds, until a model of `group` is usable again, running the

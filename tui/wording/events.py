@@ -5,7 +5,7 @@ and for a group with no model left)."""
 from __future__ import annotations
 
 from tui.engine.durations import format_countdown
-from tui.engine.state.status import ModelStatus
+from tui.engine.state.status import ModelStatus, first_back
 from tui.wording.status import OUT, check_text, format_ms, out_for
 from tui.wording.trail import short_name
 
@@ -43,12 +43,11 @@ def describe_change(row: ModelStatus, before: tuple | None, *, mine: bool) -> tu
 
 
 def all_out_text(group: str, chain: list[ModelStatus]) -> str:
-    """What a toast says when no model of `group` can answer: which one is back first, and when."""
-    timed = [r for r in chain if r.status in OUT and r.remaining_s is not None]
-    if timed:
-        first = min(timed, key=lambda r: r.remaining_s or 0.0)
-        return (f"Every model of {group} is out. First back: {short_name(first.model)} "
-                f"in {format_countdown(first.remaining_s or 0.0)}.")
+    """What a toast says when no model of `group` can answer: which one is back first, and when (by
+    the same rule as the chat's countdown and `chat --wait`: a cooldown's end or a next recheck)."""
+    back = first_back(chain)
+    if back is not None:
+        return f"Every model of {group} is out. First back: {short_name(back[0])} in {format_countdown(back[1])}."
     return f"Every model of {group} is out, and none comes back by itself: enable one (e) or set its key."
 
 

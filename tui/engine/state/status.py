@@ -83,3 +83,20 @@ def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool
         error = av.reason or None
     return ModelStatus(model, provider, word, latency, health.p50_ms, health.success_rate, checked, error,
                        av.remaining_s, av.until, av.reason or None, av.source, av.kind, av.trips, av.since)
+
+
+def first_back(rows: list[ModelStatus]) -> tuple[str, float] | None:
+    """Of one group's rows, the model expected to answer first and in how many seconds: a usable one
+    now (0), else the soonest cooldown's or block's end, or next recheck when sooner (a recheck may
+    bring it back then). None when nothing of them comes back by itself (disabled until enabled,
+    no key)."""
+    best: tuple[str, float] | None = None
+    for row in rows:
+        if row.usable:
+            return row.model, 0.0
+        if row.status not in ("disabled", "blocked") or row.remaining_s is None:
+            continue
+        seconds = row.remaining_s if row.next_check_s is None else min(row.remaining_s, row.next_check_s)
+        if best is None or seconds < best[1]:
+            best = (row.model, seconds)
+    return best
