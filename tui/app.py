@@ -103,7 +103,7 @@ class ModelFallbackApp(App):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for message, severity in self._startup_problems:
             self.notify(message, severity=severity, markup=False, timeout=10)
-        for warning in getattr(self.engine.store, "warnings", []):
+        for warning in self.engine.store.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
         self.set_interval(TICK_SECONDS, self.tick, name="tick")
 

@@ -43,11 +43,6 @@ def print_notices(engine: ModelFallback) -> None:
         print(f"[{engine.demo_notice}]", file=sys.stderr)
 
 
-def parse_for(value: str) -> float:
-    """`--for 5m` in seconds, or a UsageError naming the option."""
-    return parse_duration_option("--for", value)
-
-
 def parse_duration_option(option: str, value: str) -> float:
     """A duration option (`--for 5m`, `--wait 30s`) in seconds, or a UsageError naming it."""
     try:

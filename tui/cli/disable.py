@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import EXIT_OK, UsageError, open_engine, parse_for, saved_locally_warning
+from tui.cli.common import EXIT_OK, UsageError, open_engine, parse_duration_option, saved_locally_warning
 from tui.engine.api import DEFAULT, UnknownModel
 from tui.wording.status import lasting
 
 
 def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
-    seconds = None if args.until_enabled else (parse_for(args.duration) if args.duration else DEFAULT)
+    if args.until_enabled:
+        seconds = None
+    else:
+        seconds = parse_duration_option("--for", args.duration) if args.duration else DEFAULT
     try:
         model = engine.disable(args.model, seconds, reason=args.reason)
         status = engine.status(model.name)

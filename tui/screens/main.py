@@ -98,7 +98,7 @@ class MainScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for warning in getattr(self.engine.store, "warnings", []):  # the app toasts them; the log keeps them
+        for warning in self.engine.store.warnings:  # the app toasts them; the log keeps them
             self.announcer.log(warning, "warning", line=False)
         self.event_log.display = False
         self.chat.prompt.focus()
@@ -144,7 +144,7 @@ class MainScreen(Screen):
         # what engine.preferred(g) says (the first usable model of the chain), from these rows
         preferred = {g: next((r.model for r in chain if r.usable), None) for g, chain in groups.items()}
         announcer.group_state(self.group, groups[self.group], preferred[self.group])
-        offline = announcer.shared_state(getattr(engine.store, "offline", None))
+        offline = announcer.shared_state(engine.store.offline)
         announcer.tick()
         with self.app.batch_update():
             self.models.show(rows, now)
@@ -155,7 +155,7 @@ class MainScreen(Screen):
         probing = frozenset(r.model for r in rows if r.status == "probing")
         if probing and (probing != self._trial_for or engine.clock.monotonic() - self._trial_at >= TRIAL_AGAIN_S):
             self._trial_for, self._trial_at = probing, engine.clock.monotonic()
-            self.run_trials()
+            self.run_health("trials")  # half-open trials of models whose cooldown ended
         if any(r.next_check_s is not None and r.next_check_s <= 0 for r in rows):
             self.run_health("rechecks")  # the panel said `check due`: this loop is the one that checks
 
@@ -301,10 +301,6 @@ class MainScreen(Screen):
         if "sweep" not in self._health_busy:
             self._health_busy.add("sweep")
             self.run_worker(self._probe("sweep"), name="sweep", group="health", exit_on_error=False)
-
-    def run_trials(self) -> None:
-        """Half-open trials of models whose cooldown ended."""
-        self.run_health("trials")
 
     def run_health(self, kind: str) -> None:
         """Start a `trials` or `rechecks` worker (rechecks: models out automatically whose next

@@ -140,7 +140,7 @@ class ChatPane(Vertical):
         self._retry = None
         self._archived.clear()
         self._hidden_turns = 0
-        self.spent, self.priced, self.unpriced = 0.0, 0, 0
+        self.spent, self.priced, self.unpriced, self.hedges = 0.0, 0, 0, 0
         await self.transcript.remove_children()
         await self.transcript.mount(Static(WELCOME, id="welcome", markup=False))
         self.prompt.focus()
@@ -250,8 +250,7 @@ class ChatPane(Vertical):
             if text != shown:
                 answer.set_status(text)
                 shown = text
-            await asyncio.sleep(WAIT_POLL_S)
-            engine.refresh()  # another process's enable or recheck
+            await asyncio.sleep(WAIT_POLL_S)  # the state is read afresh: another process's enable counts
         if shown:
             answer.set_status("… sending")
 

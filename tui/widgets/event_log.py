@@ -8,6 +8,11 @@ from rich.cells import cell_len
 from textual.widgets import Log
 
 MARKS = {"information": "·", "warning": "▲", "error": "✕"}
+
+
+def marked(text: str, severity: str) -> str:
+    """`▲ text` on one line: the severity's mark, whitespace runs (newlines too) made single spaces."""
+    return f"{MARKS.get(severity, '·')} {' '.join(text.split())}"
 MAX_LINES = 1000
 
 
@@ -22,7 +27,7 @@ class EventLog(Log):
 
     def add(self, text: str, wall: float, severity: str = "information") -> None:
         stamp = time.strftime("%H:%M:%S", time.localtime(wall))
-        line = f"{stamp} {MARKS.get(severity, '·')} {' '.join(text.split())}"
+        line = f"{stamp} {marked(text, severity)}"
         self.lines_written.append(line)
         del self.lines_written[:-MAX_LINES]
         self.write_line(line)

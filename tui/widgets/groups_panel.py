@@ -12,14 +12,19 @@ from tui.engine.state.status import GLYPHS, ModelStatus
 from tui.wording.trail import short_name
 from tui.messages import GroupChosen
 from tui.widgets.formatting import STATUS_STYLE
-from tui.wording.status import coarse_countdown
+from tui.wording.status import OUT, coarse_countdown
+
+
+def _left(row: ModelStatus) -> str | None:
+    """The coarse countdown a model that is out shows before its name (None when it is not out)."""
+    if row.status not in OUT:
+        return None
+    return "∞" if row.remaining_s is None else coarse_countdown(row.remaining_s)
 
 
 def shown_state(row: ModelStatus) -> tuple:
     """What a model's line in `group_prompt` depends on."""
-    if row.status in ("disabled", "blocked"):
-        return row.model, row.status, row.usable, "∞" if row.remaining_s is None else coarse_countdown(row.remaining_s)
-    return row.model, row.status, row.usable
+    return row.model, row.status, row.usable, _left(row)
 
 
 def group_prompt(group: str, chain: list[ModelStatus], preferred: str | None, active: bool) -> Content:
@@ -35,8 +40,7 @@ def group_prompt(group: str, chain: list[ModelStatus], preferred: str | None, ac
         parts.append("\n")
         parts.append((mark, "bold $text-success" if mark.strip() else ""))
         parts.append((f"{GLYPHS[row.status]} ", STATUS_STYLE[row.status]))
-        if row.status in ("disabled", "blocked"):  # before the name, so a narrow panel never hides it
-            left = "∞" if row.remaining_s is None else coarse_countdown(row.remaining_s)
+        if (left := _left(row)) is not None:  # before the name, so a narrow panel never hides it
             parts.append((f"{left} ", STATUS_STYLE[row.status]))
         elif row.status == "probing":
             parts.append(("probing ", STATUS_STYLE[row.status]))

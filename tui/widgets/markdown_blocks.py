@@ -13,7 +13,6 @@ widget that renders the rows (`.md-h2`, `.md-fence`, ...); their CSS is in `mark
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -52,17 +51,10 @@ def _lexer(language: str):
         return get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=8)
 
 
-_HIGHLIGHTED: OrderedDict[tuple, Content] = OrderedDict()
-
-
+@lru_cache(maxsize=256)
 def highlight(code: str, language: str, theme) -> Content:
     """`textual.highlight.highlight`, the same Content, with the lexers (2 ms to look up) and the
     last results kept: an answer's last block is parsed again on every frame."""
-    key = (code, language, theme)
-    cached = _HIGHLIGHTED.get(key)
-    if cached is not None:
-        _HIGHLIGHTED.move_to_end(key)
-        return cached
     if not language:
         from textual.highlight import guess_language
 
@@ -80,11 +72,7 @@ def highlight(code: str, language: str, theme) -> Content:
             if (token_type := token_type.parent) is None:
                 break
         start = end
-    content = Content(code, spans=spans).stylize_before("$text")
-    _HIGHLIGHTED[key] = content
-    if len(_HIGHLIGHTED) > 256:
-        _HIGHLIGHTED.popitem(last=False)
-    return content
+    return Content(code, spans=spans).stylize_before("$text")
 
 
 @dataclass(eq=False)
@@ -101,10 +89,6 @@ class Block:
     lang: str = ""
     unordered: bool = False
     _rows: tuple[tuple[int, object], list[Content]] | None = None  # ((width, layout key), rows) last laid out
-
-    @property
-    def source_range(self) -> tuple[int, int]:
-        return self.lines
 
     def margins(self, nested: bool, in_list: bool) -> tuple[int, int]:
         """(top, bottom): a paragraph has a bottom margin only at the top level, a list only when

@@ -326,10 +326,6 @@ class AnswerMarkdown(Markdown):
         now = time.perf_counter()
         self._next_frame = max(started + FRAME_S, now + (now - started) * (1 / FRAME_SHARE - 1))
 
-    @property
-    def pending(self) -> bool:
-        return bool(self._pending)
-
     # -- chunks ----------------------------------------------------------------------------------
     def _show(self, changed: int) -> AwaitComplete:
         """Give each chunk its blocks again, from the chunk of block `changed` on."""

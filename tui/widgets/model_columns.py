@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tui.wording.trail import short_name
+
 PAD = 2  # the table's cell padding: one space on each side of every column
 STATUS_W = 10  # `◐ degraded`
 OUT_W = 24  # `4:12 ███▌· check in 0:09`
@@ -59,7 +61,7 @@ def short_names(models: Sequence[str]) -> dict[str, str]:
     while parts and all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
         common += 1
     names = {m: "/".join(p[common:]) for m, p in zip(models, parts, strict=True)}
-    last = {m: m.rsplit("/", 1)[-1] for m in models}
+    last = {m: short_name(m) for m in models}
     if len(set(last.values())) == len(last):
         return last
     return names

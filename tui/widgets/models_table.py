@@ -11,6 +11,8 @@ line (`StatusLine`): the latest automatic event, for a few seconds.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.binding import Binding
 from textual.content import Content
 
@@ -29,12 +31,9 @@ def _clip(text: str, width: int) -> str:
 
 
 def _only_time_moved(before: ModelStatus, now: ModelStatus) -> bool:
-    """The same status but for the countdowns (what a second changes for a model that is out)."""
-    return (before.status == now.status and before.until == now.until and before.since == now.since
-            and before.reason == now.reason and before.source == now.source and before.kind == now.kind
-            and before.error == now.error and before.latency_ms == now.latency_ms and before.p50_ms == now.p50_ms
-            and before.success_rate == now.success_rate and before.checked_at == now.checked_at
-            and before.uptime == now.uptime and before.trips == now.trips
+    """The same status but for the countdowns (what a second changes for a model that is out): every
+    field equal once the two countdowns are set aside, and a next check still shown or still not."""
+    return (replace(before, remaining_s=now.remaining_s, next_check_s=now.next_check_s) == now
             and (before.next_check_s is None) == (now.next_check_s is None))
 
 

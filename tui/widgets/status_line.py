@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widget import Widget
 
-from tui.widgets.event_log import MARKS
+from tui.widgets.event_log import marked
 
 SHOW_SECONDS = 10.0
 STYLES = {"information": "$foreground", "warning": "$text-warning", "error": "$text-error"}
@@ -31,7 +31,7 @@ class StatusLine:
     def say(self, text: str, severity: str, now: float) -> None:
         """Show `text` until `now + seconds`; lines it replaces before their time are counted."""
         self._earlier = self._earlier + 1 if self.text else 0
-        line = f"{MARKS.get(severity, '·')} {' '.join(text.split())}"
+        line = marked(text, severity)
         parts = [(line, STYLES.get(severity, "$foreground"))]
         if self._earlier:
             parts.append((f"  (+{self._earlier} more · ctrl+l log)", "$foreground-muted"))
