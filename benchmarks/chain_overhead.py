@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from benchmarks.bare import stream_answer
-from benchmarks.common import LoopbackServer, Result, median, open_engine, pct
+from benchmarks.common import TWENTY_TOKENS, LoopbackServer, Result, alternate, median, open_engine, pct
 
 NAME = "chain"
 TITLE = "chain overhead, healthy model (1,000 × 20-token streams)"
@@ -30,31 +29,17 @@ SCRIPT = {"scripts": {MODEL: [{"type": "stream", "tokens": 20}]}}
 
 async def measure(base_url: str, folder: Path, requests: int, warmup: int) -> tuple[list, list]:
     engine = open_engine(folder, base_url, {"g": [MODEL]})
-    bare_times: list[float] = []
-    chain_times: list[float] = []
-    expected = "".join(f"tok{i} " for i in range(20))
     async with httpx.AsyncClient(timeout=None) as client, engine:
-        async def bare_one() -> float:
-            t = time.perf_counter()
-            text = await stream_answer(client, base_url, MODEL, PROMPT)
-            elapsed = time.perf_counter() - t
-            assert text == expected, text
-            return elapsed
+        async def bare_one() -> str:
+            return await stream_answer(client, base_url, MODEL, PROMPT)
 
-        async def chain_one() -> float:
-            t = time.perf_counter()
-            answer = await engine.ask("g", PROMPT)
-            elapsed = time.perf_counter() - t
-            assert answer.content == expected, answer.content
-            return elapsed
+        async def chain_one() -> str:
+            return (await engine.ask("g", PROMPT)).content
 
-        for _ in range(warmup):
-            await bare_one()
-            await chain_one()
-        for i in range(requests):  # alternate per request (ABBA), so drift hits both sides alike
-            for fn in ((bare_one, chain_one) if i % 2 == 0 else (chain_one, bare_one)):
-                (bare_times if fn is bare_one else chain_times).append(await fn())
-    return bare_times, chain_times
+        def check(_fn, text: str) -> None:
+            assert text == TWENTY_TOKENS, text
+
+        return await alternate(bare_one, chain_one, requests, warmup, check=check)
 
 
 def run(quick: bool = False) -> Result:

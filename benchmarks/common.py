@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,36 @@ class Result:
         return {"name": self.name, "title": self.title, "measured": self.measured, "unit": self.unit,
                 "baseline": self.baseline, "ratio": self.ratio, "target": self.target, "met": self.met,
                 "details": self.details, "extra": self.extra}
+
+
+TWENTY_TOKENS = "".join(f"tok{i} " for i in range(20))  # what the fault server sends for {"tokens": 20}
+
+
+async def alternate(one: Callable[[], Awaitable[object]], two: Callable[[], Awaitable[object]], requests: int,
+                    warmup: int, *, setup: Callable[[Callable], object] | None = None,
+                    check: Callable[[Callable, object], object] | None = None) -> tuple[list[float], list[float]]:
+    """Time `one()` and `two()` alternately (ABBA), so drift in the machine hits both alike, after
+    `warmup` untimed rounds of each; `setup(fn)` runs untimed before each call and `check(fn, result)`
+    untimed after it. Returns (one's times, two's times) in seconds."""
+    async def call(fn: Callable[[], Awaitable[object]]) -> float:
+        if setup is not None:
+            setup(fn)
+        t = time.perf_counter()
+        result = await fn()
+        elapsed = time.perf_counter() - t
+        if check is not None:
+            check(fn, result)
+        return elapsed
+
+    for _ in range(warmup):
+        for fn in (one, two):
+            await call(fn)
+    a_times: list[float] = []
+    b_times: list[float] = []
+    for i in range(requests):
+        for fn in ((one, two) if i % 2 == 0 else (two, one)):
+            (a_times if fn is one else b_times).append(await call(fn))
+    return a_times, b_times
 
 
 def median(values: list[float]) -> float:
@@ -198,21 +229,30 @@ def write_groups_yaml(folder: Path, base_url: str, groups: dict[str, list[str]],
 
 
 def open_engine(folder: Path, base_url: str, groups: dict[str, list[str]], *, policy: str = "",
-                health: str = "", state: bool = True, **kwargs):
-    """A ModelFallback as the CLI opens it: groups.yaml through the loader, a state file on disk."""
+                health: str = "", state: bool | str = True, **kwargs):
+    """A ModelFallback as the CLI opens it: groups.yaml through the loader, a state file on disk
+    (`state=False`: in memory; a string: that state location, a redis:// URL say)."""
     from tui.engine.api import ModelFallback
     from tui.engine.config.loader import load_config
 
     config = load_config(write_groups_yaml(folder, base_url, groups, policy=policy, health=health))
-    return ModelFallback(config, state_path=(folder / "state.json") if state else None,
-                         env={BENCH_KEY_ENV: BENCH_KEY}, **kwargs)
+    location = state if isinstance(state, str) else (folder / "state.json") if state else None
+    return ModelFallback(config, state_path=location, env={BENCH_KEY_ENV: BENCH_KEY}, **kwargs)
 
 
 # -- child processes -----------------------------------------------------------------------------
 
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a measured child process: bytecode caching on, as a user's Python has it
+    (this sandbox sets PYTHONDONTWRITEBYTECODE, which would make every fresh process compile the
+    project from source and inflate its start), and no MODELFALLBACK_* setting of the caller's."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("MODELFALLBACK")}
+    return {**env, **(extra or {})}
+
+
 def run_child(args: list[str], timeout: float = 600, env: dict[str, str] | None = None) -> dict:
-    """Run `python -m benchmarks.<...> args` in a fresh process; its last stdout line is JSON."""
-    full_env = {**os.environ, **(env or {})}
+    """Run `python -m benchmarks.<...> args` in a fresh process (`child_env`); its last stdout line is JSON."""
+    full_env = child_env(env)
     full_env.setdefault("PYTHONHASHSEED", "0")
     proc = subprocess.run([sys.executable, *args], cwd=str(REPO), capture_output=True, text=True,
                           timeout=timeout, env=full_env)

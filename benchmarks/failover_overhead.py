@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from benchmarks.bare import complete_answer, failed_request
-from benchmarks.common import LoopbackServer, Result, median, open_engine, pct
+from benchmarks.common import TWENTY_TOKENS, LoopbackServer, Result, alternate, median, open_engine, pct
 
 NAME = "failover"
 TITLE = "chain overhead on failover (503, then an answer; non-streamed)"
@@ -33,7 +32,7 @@ SCRIPT = {"scripts": {
     UP: [{"type": "json", "status": 200, "body": {
         "id": "gen-1", "object": "chat.completion", "created": 1, "model": UP,
         "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": "".join(f"tok{i} " for i in range(20))}}],
+                     "message": {"role": "assistant", "content": TWENTY_TOKENS}}],
         "usage": {"prompt_tokens": 5, "completion_tokens": 20, "total_tokens": 25}}}],
 }}
 
@@ -51,34 +50,26 @@ def reset_down_model(engine) -> None:
 async def measure(base_url: str, folder: Path, requests: int, warmup: int, state: bool = True
                   ) -> tuple[list, list]:
     engine = open_engine(folder, base_url, {"g": [DOWN, UP]}, state=state)
-    bare_times: list[float] = []
-    chain_times: list[float] = []
-    expected = "".join(f"tok{i} " for i in range(20))
     async with httpx.AsyncClient(timeout=None) as client, engine:
-        async def bare_one() -> float:
-            t = time.perf_counter()
+        async def bare_one() -> tuple[int, str]:
             status = await failed_request(client, base_url, DOWN, PROMPT, stream=False)
-            text = await complete_answer(client, base_url, UP, PROMPT)
-            elapsed = time.perf_counter() - t
-            assert status == 503 and text == expected, (status, text)
-            return elapsed
+            return status, await complete_answer(client, base_url, UP, PROMPT)
 
-        async def chain_one() -> float:
-            reset_down_model(engine)
-            t = time.perf_counter()
-            answer = await engine.ask("g", PROMPT, stream=False)
-            elapsed = time.perf_counter() - t
-            assert answer.model == UP and answer.content == expected, answer
-            assert [a.outcome for a in answer.attempts] == ["failed", "ok"], answer.attempts
-            return elapsed
+        async def chain_one():
+            return await engine.ask("g", PROMPT, stream=False)
 
-        for _ in range(warmup):
-            await bare_one()
-            await chain_one()
-        for i in range(requests):
-            for fn in ((bare_one, chain_one) if i % 2 == 0 else (chain_one, bare_one)):
-                (bare_times if fn is bare_one else chain_times).append(await fn())
-    return bare_times, chain_times
+        def setup(fn) -> None:
+            if fn is chain_one:
+                reset_down_model(engine)
+
+        def check(fn, result) -> None:
+            if fn is bare_one:
+                assert result == (503, TWENTY_TOKENS), result
+            else:
+                assert result.model == UP and result.content == TWENTY_TOKENS, result
+                assert [a.outcome for a in result.attempts] == ["failed", "ok"], result.attempts
+
+        return await alternate(bare_one, chain_one, requests, warmup, setup=setup, check=check)
 
 
 def run(quick: bool = False) -> Result:

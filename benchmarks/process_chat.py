@@ -11,15 +11,14 @@ printed.
 
 from __future__ import annotations
 
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import BENCH_KEY, BENCH_KEY_ENV, REPO, LoopbackServer, Result, pct, write_groups_yaml
+from benchmarks.common import (BENCH_KEY, BENCH_KEY_ENV, REPO, LoopbackServer, Result, child_env, median, pct,
+                               write_groups_yaml)
 
 NAME = "process"
 TITLE = "`modelfallback chat` as a whole process vs a bare httpx script"
@@ -51,17 +50,11 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 '''.replace("MODEL", repr(MODEL))
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("MODELFALLBACK")}
-    env[BENCH_KEY_ENV] = BENCH_KEY
-    return env
-
-
 def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
     out = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
     elapsed = time.perf_counter() - start
-    if out.returncode != 0 or "tok" not in out.stdout + out.stderr and not out.stdout.strip():
+    if out.returncode != 0 or "tok19" not in out.stdout:  # both print the whole answer
         raise RuntimeError(f"{argv[1:3]} failed ({out.returncode}): {out.stderr[-800:]}")
     return elapsed
 
@@ -73,7 +66,7 @@ def run(quick: bool = False) -> Result:
         config = write_groups_yaml(folder, server.base_url, {"g": [MODEL]})
         bare = folder / "bare_chat.py"
         bare.write_text(BARE, encoding="utf-8")
-        env = _env()
+        env = child_env({BENCH_KEY_ENV: BENCH_KEY})
         ours = [sys.executable, "-m", "tui", "--config", str(config), "--state", str(folder / "state.json"),
                 "chat", "-g", "g", "hi"]
         theirs = [sys.executable, str(bare), server.base_url, BENCH_KEY]
@@ -83,7 +76,7 @@ def run(quick: bool = False) -> Result:
         for _ in range(runs):
             mf.append(_timed(ours, env, REPO))
             base.append(_timed(theirs, env, folder))
-    m, b = statistics.median(mf) * 1000, statistics.median(base) * 1000
+    m, b = median(mf) * 1000, median(base) * 1000
     details = (f"{runs} alternating runs each; modelfallback median {m:.0f} ms (p90 {pct(mf, .9) * 1000:.0f}), "
                f"bare httpx script median {b:.0f} ms (p90 {pct(base, .9) * 1000:.0f})")
     return Result(NAME, TITLE, m, "ms", b, TARGET, m / b <= LIMIT, details)

@@ -26,13 +26,12 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import failover_overhead
+from benchmarks import chain_overhead, failover_overhead
 from benchmarks.bare import complete_answer, failed_request
-from benchmarks.common import (BENCH_KEY, BENCH_KEY_ENV, REPO, TESTS, LoopbackServer, Result, median, open_engine, pct,
-                               write_groups_yaml)
+from benchmarks.common import (REPO, TESTS, TWENTY_TOKENS, LoopbackServer, Result, alternate, median, open_engine,
+                               pct)
 
-PROMPT = "Say twenty tokens, please."
-EXPECTED = "".join(f"tok{i} " for i in range(20))
+PROMPT = chain_overhead.PROMPT
 
 
 def redis_server():
@@ -44,34 +43,10 @@ def redis_server():
 
 
 def redis_engine(folder: Path, base_url: str, groups: dict[str, list[str]], url: str):
-    """A ModelFallback on the Redis state `url`, configured like `common.open_engine`'s."""
-    from tui.engine.api import ModelFallback
-    from tui.engine.config.loader import load_config
-
-    config = load_config(write_groups_yaml(folder, base_url, groups))
-    engine = ModelFallback(config, state_path=url, env={BENCH_KEY_ENV: BENCH_KEY})
+    """`common.open_engine` on the Redis state `url`, which must be reachable."""
+    engine = open_engine(folder, base_url, groups, state=url)
     assert engine.store.offline is None, engine.store.offline
     return engine
-
-
-async def _alternate(one, two, requests: int, warmup: int, setup=None) -> tuple[list[float], list[float]]:
-    """Time `one()` and `two()` alternately (ABBA), after `warmup` untimed rounds of each; `setup(fn)`,
-    when given, runs untimed before each call."""
-    a_times: list[float] = []
-    b_times: list[float] = []
-    for _ in range(warmup):
-        for fn in (one, two):
-            if setup:
-                setup(fn)
-            await fn()
-    for i in range(requests):
-        for fn in ((one, two) if i % 2 == 0 else (two, one)):
-            if setup:
-                setup(fn)
-            t = time.perf_counter()
-            await fn()
-            (a_times if fn is one else b_times).append(time.perf_counter() - t)
-    return a_times, b_times
 
 
 class Chain:
@@ -79,30 +54,27 @@ class Chain:
     TITLE = "chain overhead, healthy model, Redis store (1,000 × 20-token streams)"
     TARGET = "median ≤ 1.05× the file store"
     LIMIT = 1.05
-    MODEL = "bench/healthy"
 
     @classmethod
     async def measure(cls, base_url: str, folder: Path, url: str, requests: int, warmup: int):
         (folder / "f").mkdir()
         (folder / "r").mkdir()
-        on_file = open_engine(folder / "f", base_url, {"g": [cls.MODEL]})
-        on_redis = redis_engine(folder / "r", base_url, {"g": [cls.MODEL]}, url)
+        groups = {"g": [chain_overhead.MODEL]}
+        on_file = open_engine(folder / "f", base_url, groups)
+        on_redis = redis_engine(folder / "r", base_url, groups, url)
         async with on_file, on_redis:
-            async def file_one() -> None:
-                assert (await on_file.ask("g", PROMPT)).content == EXPECTED
+            def check(_fn, answer) -> None:
+                assert answer.content == TWENTY_TOKENS, answer
 
-            async def redis_one() -> None:
-                assert (await on_redis.ask("g", PROMPT)).content == EXPECTED
-
-            return await _alternate(file_one, redis_one, requests, warmup)
+            return await alternate(lambda: on_file.ask("g", PROMPT), lambda: on_redis.ask("g", PROMPT),
+                                   requests, warmup, check=check)
 
     @classmethod
     def run(cls, quick: bool = False) -> Result:
         requests, warmup = (200, 20) if quick else (1000, 50)
-        script = {"scripts": {cls.MODEL: [{"type": "stream", "tokens": 20}]}}
         server = redis_server()
         try:
-            with LoopbackServer(script) as loop, tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
+            with LoopbackServer(chain_overhead.SCRIPT) as loop, tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
                 file_t, redis_t = asyncio.run(cls.measure(loop.base_url, Path(tmp), server.url("bench-chain"),
                                                           requests, warmup))
         finally:
@@ -128,21 +100,25 @@ class Failover:
         on_redis = redis_engine(folder / "r", base_url, {"g": [down, up]}, url)
         bare: list[float] = []
         async with httpx.AsyncClient(timeout=None) as client, on_file, on_redis:
-            def failover(engine):
-                async def one() -> None:
-                    answer = await engine.ask("g", PROMPT, stream=False)  # as the failover row
-                    assert answer.model == up and [a.outcome for a in answer.attempts] == ["failed", "ok"]
-                one.engine = engine
-                return one
+            async def file_one():
+                return await on_file.ask("g", PROMPT, stream=False)  # as the failover row
 
-            # Untimed before each request: the down model's cooldown is cleared (written behind, as a
-            # probe would), so every request fails over.
-            file_t, redis_t = await _alternate(failover(on_file), failover(on_redis), requests, warmup,
-                                               setup=lambda fn: failover_overhead.reset_down_model(fn.engine))
+            async def redis_one():
+                return await on_redis.ask("g", PROMPT, stream=False)
+
+            def setup(fn) -> None:
+                # untimed: the down model's cooldown is cleared (written behind, as a probe would),
+                # so every request fails over
+                failover_overhead.reset_down_model(on_file if fn is file_one else on_redis)
+
+            def check(_fn, answer) -> None:
+                assert answer.model == up and [a.outcome for a in answer.attempts] == ["failed", "ok"], answer
+
+            file_t, redis_t = await alternate(file_one, redis_one, requests, warmup, setup=setup, check=check)
             for _ in range(min(requests, 200)):  # the bare httpx figure, for the details
                 t = time.perf_counter()
                 assert await failed_request(client, base_url, down, PROMPT, stream=False) == 503
-                assert await complete_answer(client, base_url, up, PROMPT) == EXPECTED
+                assert await complete_answer(client, base_url, up, PROMPT) == TWENTY_TOKENS
                 bare.append(time.perf_counter() - t)
         return file_t, redis_t, bare
 

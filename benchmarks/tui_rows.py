@@ -3,27 +3,17 @@
 Rows whose target is a ratio run the baseline (a minimal Textual app with Header, DataTable,
 Markdown, Input and Footer) in the same run, alternating with the app, and compare medians.
 The loopback server, when one is needed, runs in its own process too. Children run with
-bytecode caching on, as a user's Python does (this sandbox sets PYTHONDONTWRITEBYTECODE, which
-would make every fresh process compile the project from source and inflate start-up).
+bytecode caching on, as a user's Python does (`common.child_env`).
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 
-from benchmarks.common import LoopbackServer, Result, median, run_child as _run_child
+from benchmarks.common import LoopbackServer, Result, median, run_child
+from benchmarks.tui_stream import FINAL_WORD
 
 HARNESS = ["-m", "benchmarks.tui_harness"]
-
-
-def run_child(args: list[str], timeout: float = 600) -> dict:
-    saved = os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    try:
-        return _run_child(args, timeout=timeout)
-    finally:
-        if saved is not None:
-            os.environ["PYTHONDONTWRITEBYTECODE"] = saved
 
 
 def _start_pair(quick: bool) -> tuple[list[dict], list[dict], dict]:
@@ -209,7 +199,7 @@ def answer_tokens(n: int) -> list[str]:
         out += [f"- item {k}: {_WORDS[(i + k) % len(_WORDS)]}\n" for k in range(5)]
         out.append("\n")
         out += ["```python\n"] + [f"value_{k} = {k} * 2\n" for k in range(6)] + ["```\n\n"]
-    return out[: n - 2] + ["\n\n", "ENDOFANSWER"]
+    return out[: n - 2] + ["\n\n", FINAL_WORD]
 
 
 ROWS = [Startup, Streaming, KeysWhileStreaming, Idle, MemoryStart, MemoryTurns]

@@ -96,10 +96,12 @@ class Typist:
 
 
 def latency_summary(lat: list[float]) -> dict:
-    ordered = sorted(lat)
-    return {"key_presses": len(lat), "key_max_ms": (ordered[-1] if ordered else 0) * 1000,
-            "key_median_ms": (ordered[len(ordered) // 2] if ordered else 0) * 1000,
-            "key_p90_ms": (ordered[int(0.9 * (len(ordered) - 1))] if ordered else 0) * 1000}
+    from benchmarks.common import median, pct
+
+    if not lat:
+        return {"key_presses": 0, "key_max_ms": 0.0, "key_median_ms": 0.0, "key_p90_ms": 0.0}
+    return {"key_presses": len(lat), "key_max_ms": max(lat) * 1000, "key_median_ms": median(lat) * 1000,
+            "key_p90_ms": pct(lat, 0.9) * 1000}
 
 
 async def mode_stream(our_app, until_ready, size, folder: Path, base_url: str, typing: bool) -> dict:
@@ -172,13 +174,11 @@ async def mode_stream(our_app, until_ready, size, folder: Path, base_url: str, t
         blocks = len(body.blocks)
         widgets = sum(1 for _ in chat.walk_children())
     gc.callbacks.remove(watch)
-    from benchmarks.common import rss_mb
-
     return {"tokens": counted[0], "intake_s": marks["last_token"] - marks["first_token"],
             "first_token_at": marks["first_token"], "last_token_at": marks["last_token"],
-            "answered_at": marks["answered"], "on_screen_at": marks.get("on_screen"),
+            "on_screen_at": marks.get("on_screen"),
             "complete": complete, "visible": visible, "blocks": blocks, "widgets": widgets,
-            "stall_max_ms": max(stalls, default=0) * 1000, "rss_mb": rss_mb(), **watch.summary(),
+            "stall_max_ms": max(stalls, default=0) * 1000, **watch.summary(),
             **latency_summary(lat)}
 
 
