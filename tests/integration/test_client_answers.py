@@ -21,7 +21,7 @@ from tui.engine.provider.client import Delta, Done, ProviderClient
 async def test_healthy_stream_and_what_was_sent(client: ProviderClient, fault_server: FaultServer) -> None:
     fault_server.script("m", Stream(tokens=["Hel", "lo"], model="provider/actual"))
     req = ChatRequest([ChatMessage("system", "be brief"), ChatMessage("user", "hi")], max_tokens=50,
-                      extra={"temperature": 0.2, "model": "ignored"})
+                      extra={"openai": {"temperature": 0.2, "model": "ignored"}, "anthropic": {"top_k": 5}})
     events = [e async for e in client.chat("m", req, POLICY)]
     assert text(events) == "Hello"
     done = events[-1]

@@ -55,7 +55,7 @@ def check_text(messages: Sequence[ChatMessage]) -> None:
     not a provider's: say so before any request, instead of failing every model of the chain."""
     for number, message in enumerate(messages, 1):
         try:
-            message.content.encode("utf-8")
+            message.text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise RequestError(f"message {number} is not valid text (an undecodable character at position "
                                f"{exc.start}); nothing was sent") from None
@@ -125,18 +125,24 @@ class ModelFallback:
         return cls(config, state_path=state, env=env, demo=demo, **kwargs)
 
     # -- chat ------------------------------------------------------------------------------------
-    def chat(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True,
+    def chat(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *, stream: bool = True,
              start_after: str | None = None, tokens: bool = True) -> AsyncIterator[ChainEvent]:
-        """Stream one answer through `group` as events; `prompt` may be a whole conversation.
+        """Stream one answer through `group` as events; `prompt` may be a whole conversation, or a
+        whole `ChatRequest` (tools, images, sampling parameters; its own `stream` then counts).
 
         `tokens=False`: no Token events, for a consumer that wants only the final answer."""
         if group not in self.config.groups:
             raise KeyError(f"unknown group '{group}'")
-        messages = [ChatMessage("user", prompt)] if isinstance(prompt, str) else list(prompt)
-        check_text(messages)
-        return self.chain.run(group, ChatRequest(messages, stream=stream), start_after=start_after, tokens=tokens)
+        if isinstance(prompt, ChatRequest):
+            request = prompt
+        else:
+            messages = [ChatMessage("user", prompt)] if isinstance(prompt, str) else list(prompt)
+            request = ChatRequest(messages, stream=stream)
+        check_text(request.messages)
+        return self.chain.run(group, request, start_after=start_after, tokens=tokens)
 
-    async def ask(self, group: str, prompt: str | Sequence[ChatMessage], *, stream: bool = True) -> Answered:
+    async def ask(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *,
+                  stream: bool = True) -> Answered:
         """The answer, or ChainError when every model failed."""
         # aclosing: returning at the final event must close the chain's generator now; left to the
         # garbage collector, asyncio finalizes it through a new task and a self-pipe wake-up.

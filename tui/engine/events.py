@@ -7,10 +7,13 @@ in `chat --json`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from tui.engine.conversation import ChatMessage, ChatRequest, ToolCall
 from tui.engine.failures import Failure
+
+__all__ = ["ChatMessage", "ChatRequest"]  # the request's shape lives in conversation.py; re-exported for callers
 
 Outcome = Literal["ok", "failed", "skipped", "retried", "cancelled"]  # cancelled: a hedged race's loser
 
@@ -93,6 +96,18 @@ class Token:
     reasoning: bool = False
 
 
+@dataclass(slots=True)
+class ToolCallToken:
+    """A fragment of a tool call as the model streams it (see `conversation.ToolCallDelta`): the
+    first content of an answer may be a call, and a local endpoint forwards the fragments as they come."""
+
+    model: str
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+
+
 @dataclass(frozen=True)
 class AttemptFailed:
     """An attempt failed; `action` says what the chain does next: retry, failover or stop."""
@@ -122,6 +137,7 @@ class Answered:
     attempts: list[Attempt]
     elapsed_ms: int
     ttft_ms: int | None
+    tool_calls: tuple[ToolCall, ...] = ()  # the calls the model asked for (finish_reason "tool_calls")
 
 
 @dataclass(frozen=True)
@@ -135,24 +151,5 @@ class ChainFailed:
     stopped_at: str | None = None  # model that caused a stop (content policy): "try next model" starts after it
 
 
-ChainEvent = (AttemptStarted | AttemptSkipped | AttemptCancelled | Waiting | Token | AttemptFailed | Restarted
-              | Answered | ChainFailed)
-
-
-@dataclass
-class ChatMessage:
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-    def to_json(self) -> dict:
-        return {"role": self.role, "content": self.content}
-
-
-@dataclass
-class ChatRequest:
-    """What is sent through a chain: the whole conversation, resent in full to whichever model answers."""
-
-    messages: list[ChatMessage]
-    stream: bool = True
-    max_tokens: int | None = None
-    extra: dict = field(default_factory=dict)
+ChainEvent = (AttemptStarted | AttemptSkipped | AttemptCancelled | Waiting | Token | ToolCallToken | AttemptFailed
+              | Restarted | Answered | ChainFailed)

@@ -23,7 +23,7 @@ TYPICAL_CHARS_PER_TOKEN = 4.0
 
 def estimate(messages: Sequence[ChatMessage]) -> tuple[int, int]:
     """(low bound, typical estimate) of the prompt's tokens."""
-    chars = sum(len(_SPACE.sub(" ", m.content)) for m in messages)
+    chars = sum(len(_SPACE.sub(" ", m.text)) for m in messages)
     overhead = MESSAGE_OVERHEAD * len(messages)
     return (math.floor(chars / LOW_CHARS_PER_TOKEN) + overhead,
             math.ceil(chars / TYPICAL_CHARS_PER_TOKEN) + overhead)

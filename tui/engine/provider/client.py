@@ -23,6 +23,7 @@ from tui.engine.config import Policy, ProviderConfig
 from tui.engine.events import ChatRequest, Usage
 from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
 from tui.engine.secrets import register_secret
+from tui.engine.provider.http_client import make_http_client
 from tui.engine.provider.read_deadline import ReadDeadline
 from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.stream_state import StreamState, parse_usage
@@ -139,14 +140,7 @@ class ProviderClient:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            import httpx  # here, not at module level: the TUI reaches its first screen without httpx
-
-            # No redirects: a 3xx is a protocol failure, and the key never travels to another host.
-            # No pool cap: a health sweep opens one connection per model at once, and httpx's
-            # default of 100 would make a 200-model sweep take two rounds.
-            self._http = httpx.AsyncClient(transport=self._transport, follow_redirects=False,
-                                           timeout=httpx.Timeout(None), verify=self._tls(),
-                                           limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
+            self._http = make_http_client(self._transport, self._tls())
         return self._http
 
     def _tls(self) -> ssl.SSLContext | bool:
@@ -233,7 +227,7 @@ class ProviderClient:
     # -- chat ------------------------------------------------------------------------------
 
     def _body(self, model_id: str, request: ChatRequest) -> dict[str, Any]:
-        body: dict[str, Any] = dict(request.extra)
+        body: dict[str, Any] = dict(request.extra.get("openai", {}))
         body.update(model=model_id, messages=[m.to_json() for m in request.messages], stream=request.stream)
         if request.stream:
             options = body.get("stream_options")
