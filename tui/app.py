@@ -7,6 +7,8 @@ and closes the engine's HTTP clients on exit. Everything else lives in the scree
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from textual.app import App
 from textual.binding import Binding
 
+from tui.engine.history import HistoryUnavailable
 from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
 from tui.widgets.chat_pane import warm_up
@@ -24,6 +27,7 @@ from tui.themes import (
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
+    from tui.engine.history import ChatHistory
 
 STYLES = Path(__file__).parent / "styles"
 TICK_SECONDS = 1.0
@@ -39,9 +43,10 @@ class ModelFallbackApp(App):
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, history: ChatHistory | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.history = history  # the saved chats (None: keep nothing)
         self.background = background
         self.export_dir = export_dir
         self.config_dir = config_dir if config_dir is not None else user_config_dir()
@@ -90,7 +95,8 @@ class ModelFallbackApp(App):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
-        return MainScreen(self.engine, background=self.background, export_dir=self.export_dir)
+        return MainScreen(self.engine, background=self.background, export_dir=self.export_dir,
+                          history=self.history)
 
     @property
     def main(self) -> MainScreen:
@@ -106,6 +112,18 @@ class ModelFallbackApp(App):
         for warning in self.engine.store.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
         self.set_interval(TICK_SECONDS, self.tick, name="tick")
+        if self.history is not None:
+            self.run_worker(self._history_opened(), name="open saved chats", exit_on_error=False)
+
+    async def _history_opened(self) -> None:
+        """Tell what opening the saved chats found (a newer version's file, a corrupt one moved aside)."""
+        history = self.history
+        assert history is not None
+        with contextlib.suppress(HistoryUnavailable):  # `problem` says why
+            await asyncio.wrap_future(history.ready)
+        for text, severity in ((history.problem, "warning"), (history.warning, "warning")):
+            if text:
+                self.notify(text, severity=severity, markup=False, timeout=15)
 
     def on_ready(self) -> None:
         # What was made to start (Textual's and our modules, the stylesheet, the screen and its
@@ -127,6 +145,8 @@ class ModelFallbackApp(App):
         gc.unfreeze()  # back in the collector's sight: an app made after this one (tests) starts clean
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
+        if self.history is not None:
+            await asyncio.to_thread(self.history.close)  # the last turn's write finishes first
         await self.engine.aclose()
 
     def get_system_commands(self, screen) -> Iterable:

@@ -28,6 +28,24 @@ def app_commands(main: MainScreen) -> Iterable[SystemCommand]:
                         main.action_check_model)
     yield SystemCommand("Check all models", "Probe every model's health now, concurrently", main.action_check_all)
     yield SystemCommand("New chat", "Start a new conversation", main.action_new_chat)
+    chat = main.chat
+    if chat.store is not None:
+        yield SystemCommand("Chats", "Saved chats: search, open, rename, delete", main.action_chats)
+    target = chat.copy_target
+    if target is not None:
+        yield SystemCommand("Copy", f"Copy the {target.label} to the clipboard", main.action_copy)
+    if chat.can_ask_again:
+        yield SystemCommand("Ask the next model", "Ask the last prompt again, of the next model of the group",
+                            main.action_ask_next)
+        yield SystemCommand("Ask another model…", "Ask the last prompt again, of a model picked from a list",
+                            main.action_ask_again)
+    if main.chat_check("keep", ()):
+        yield SystemCommand("Keep the marked answer", "Carry on with the marked answer to the last prompt",
+                            main.action_keep)
+    yield SystemCommand("System prompt…", "Set this chat's system prompt (sent first, saved with the chat)",
+                        main.action_system_prompt)
+    yield SystemCommand("Attach a file…", "A text file for the next prompt (or type @path in it)",
+                        main.action_attach)
     yield SystemCommand("Export conversation", "Save the conversation as a Markdown file", main.action_export)
     yield SystemCommand("Toggle event log", "Show or hide the event log panel", main.action_toggle_log)
     yield SystemCommand("Show help", "Every key of the app", main.action_help)

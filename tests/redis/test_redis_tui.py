@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from redis_kit import KEY, MODELS, PASSWORD, run_cli, write_config
 from redis_server import free_port
@@ -26,6 +26,7 @@ from tui.engine.sim import Healthy, SimulatorTransport
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch):
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)  # the prompt
 
 
 def _app(tmp_path: Path, url: str):

@@ -244,9 +244,10 @@ class CliLoopback(FaultProcess):
 
 def isolate_tui(monkeypatch, tmp: Path) -> None:
     """Nothing a TUI test does may read or write the developer's own config, state or themes."""
-    from textual.widgets import Input
+    from textual.widgets import Input, TextArea
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)  # no blinking: stable screenshots
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)  # the prompt
     monkeypatch.chdir(tmp)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp / "xdg-state"))

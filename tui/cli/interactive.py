@@ -11,6 +11,12 @@ def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     from tui.app import make_app  # here: the subcommands never pay for importing Textual
 
-    app = make_app(engine, theme=args.theme)  # user themes and settings: the user config dir
+    history = None
+    if engine.config.history and not args.no_history:
+        from tui.engine.config.paths import history_path
+        from tui.engine.history import ChatHistory
+
+        history = ChatHistory(history_path(engine.demo), engine.clock.wall)
+    app = make_app(engine, theme=args.theme, history=history)  # user themes and settings: the user config dir
     app.run()
     return getattr(app, "return_code", None) or EXIT_OK

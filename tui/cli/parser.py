@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="modelfallback",
         description="Chat through ordered fallback chains of LLMs, with live model health.")
     _global_options(parser, suppress=False)
+    parser.add_argument("--no-history", action="store_true",
+                        help="TUI: keep no chat (by default every turn is saved in the user data folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -27,7 +27,9 @@ from tui.wording.status import lasting
 from tui.wording.trail import short_name
 from tui.messages import ChatBusy, GroupChosen, LogEvent
 from tui.screens.announcer import Announcer
+from tui.screens.chat_keys import CHAT_BINDINGS, ChatKeys
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
+from tui.screens.chats import ChatsScreen
 from tui.screens.help import HelpScreen, Section, binding_rows
 from tui.wording.events import probe_summary
 from tui.widgets.chat_pane import ChatPane
@@ -39,12 +41,13 @@ from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
+    from tui.engine.history import ChatHistory
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 TRIAL_AGAIN_S = 15.0  # a model still probing after its trial (e.g. probe: none) is tried again after this
 
 
-class MainScreen(Screen):
+class MainScreen(ChatKeys, Screen):
     """Everything the user sees at once (docs/architecture.md §1)."""
 
     BINDINGS = [
@@ -57,9 +60,11 @@ class MainScreen(Screen):
         Binding("ctrl+g", "next_group", "Group", id="group.next", tooltip="Chat with the next group"),
         Binding("ctrl+l", "toggle_log", "Log", id="log.toggle", tooltip="Show or hide the event log"),
         Binding("f1,question_mark", "help", "Help", id="help", tooltip="This list of keys"),
+        *CHAT_BINDINGS,
     ]
 
-    def __init__(self, engine: ModelFallback, *, background: bool = True, export_dir: Path | None = None) -> None:
+    def __init__(self, engine: ModelFallback, *, background: bool = True, export_dir: Path | None = None,
+                 history: ChatHistory | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.background = background
@@ -72,7 +77,7 @@ class MainScreen(Screen):
         self._tick_error: str | None = None  # the last tick failure told, so it is told once
         self.status_bar = StatusBar(demo_notice=self._demo_notice(), id="status-bar")
         self.groups_panel = GroupsPanel(list(config.groups), self.group, id="groups")
-        self.chat = ChatPane(engine, self.group, id="chat")
+        self.chat = ChatPane(engine, self.group, id="chat", history=history)
         self.models = ModelsTable(list(config.models), id="models")
         self.event_log = EventLog(id="event-log")
         self.status_line = StatusLine(self.models)
@@ -195,7 +200,7 @@ class MainScreen(Screen):
             return self.chat.busy
         if action == "try_next":
             return self.chat.can_try_next
-        return True
+        return self.chat_check(action, parameters)
 
     def action_stop(self) -> None:
         if not self.chat.stop():
@@ -233,7 +238,10 @@ class MainScreen(Screen):
         app = self.app
         return [
             ("Chat (the prompt has focus at start)", [("enter", "Send the prompt to the selected group"),
+                                                      ("shift+enter / ^j", "A new line in the prompt"),
+                                                      ("up / down", "On an empty prompt: this chat's earlier prompts"),
                                                       *binding_rows(app, self.BINDINGS)]),
+            ("Chats screen (^o)", binding_rows(app, ChatsScreen.BINDINGS)),
             ("Models table (Tab to it, or click a row)", [("up / down", "Select a model"),
                                                           *binding_rows(app, ModelsTable.BINDINGS)]),
             ("Groups panel", [("up / down", "Highlight a group"), ("enter", "Chat with the highlighted group")]),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 STATES = ("-pending", "-answered", "-failed", "-stopped")
+MARKS = ("-selected", "-set-aside")  # what ctrl+b copies; an answer the conversation did not keep
 
 
 class AnswerView(Vertical):
@@ -44,6 +45,9 @@ class AnswerView(Vertical):
         yield self._note
 
     # -- live updates ----------------------------------------------------------------------------
+    def _restyle(self) -> None:
+        self.app.stylesheet.update_nodes([self, self._header, self._trail, self._note])
+
     def _set_state(self, state: str) -> None:
         """Swap the state class (-pending → -answered / -failed / -stopped), restyling only the
         nodes the state styles (this one, header, trail, note).
@@ -54,7 +58,25 @@ class AnswerView(Vertical):
         """
         for name in STATES:
             self.set_class(name == state, name, update=False)
-        self.app.stylesheet.update_nodes([self, self._header, self._trail, self._note])
+        self._restyle()
+
+    def set_selected(self, selected: bool) -> None:
+        """Mark the answer ctrl+b copies (restyling only this node and its header, as `_set_state`)."""
+        if self.has_class("-selected") != selected:
+            self.set_class(selected, "-selected", update=False)
+            self._restyle()
+
+    def set_kept(self, kept: bool) -> None:
+        """Two answers to one prompt: the one set aside is dimmed and offers to be kept instead."""
+        if self.has_class("-set-aside") == (not kept):
+            return
+        self.set_class(not kept, "-set-aside", update=False)
+        self._restyle()
+        if kept:
+            for button in self.query(".keep-answer"):
+                button.remove()
+        else:
+            self.mount(Button("Keep this answer", classes="keep-answer", compact=True))
 
     def set_status(self, text: str) -> None:
         self._header.update(text)
@@ -133,6 +155,20 @@ class AnswerView(Vertical):
         self.set_status("✕ error")
         self.note = f"Something went wrong while answering: {redact_known(error)}"
         self._note.update(self.note)
+
+    async def show_saved(self, model: str, trail: str, text: str) -> None:
+        """A saved answer, shown whole (a chat reopened from the chats screen)."""
+        await self.new_part(model)
+        self.add_text(text)
+        self.flush()
+        self.model = model
+        self._set_state("-answered")
+        self.set_status(f"● {short_name(model)}")
+        self.set_trail(trail)
+
+    @property
+    def short_model(self) -> str:
+        return short_name(self.model) if self.model else "no model"
 
     def close_offer(self) -> None:
         for button in self.query("#try-next"):

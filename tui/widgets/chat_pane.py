@@ -3,8 +3,9 @@
 The pane is a consumer of the engine's events (no chain logic here): each answer gets an
 `AnswerView`, each part of it an `AnswerMarkdown` that takes text as fast as it arrives and draws
 it once a frame, and the transcript stays anchored to the bottom while text streams in. The
-conversation is resent in full on every turn, so the model that answers sees the earlier turns
-whichever model gave them.
+conversation is resent in full on every turn, with the chat's system prompt first, so the model
+that answers sees the earlier turns whichever model gave them. Each turn is handed to the saved
+chats (`ChatHistory`, a thread) as it ends; nothing here waits for the disk.
 """
 
 from __future__ import annotations
@@ -16,27 +17,29 @@ from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Button, Static
 
+from tui.engine.conversation import conversation
 from tui.engine.events import (
     Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed, ChatMessage, Restarted,
     Token, Waiting,
 )
+from tui.engine.history import ChatHandle
 from tui.wording.trail import (attempt_text, format_trail, hedge_text, known_cost, return_text, short_name, spend_note,
                                spend_text)
 from tui.messages import ChatBusy, LogEvent
 from tui.widgets.answer import AnswerView
+from tui.widgets.chat_actions import ChatActions
 from tui.widgets.prompt import PromptInput
+from tui.widgets.transcript import MAX_SHOWN_TURNS, Transcript
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
+    from tui.engine.history import ChatHistory
 
-WELCOME = "Type a prompt below and press Enter. It goes to the first available model of the group."
-# Turns kept on screen. A long answer is hundreds of widgets (every Markdown block is one) and each
-# costs memory and layout time for as long as it is mounted; older turns leave the screen but stay
-# in the conversation sent to the model and in the export.
-MAX_SHOWN_TURNS = 6
+__all__ = ["ChatPane", "MAX_SHOWN_TURNS", "warm_up"]
+
 READ_SLICE_S = 0.005  # reading the stream yields to the event loop at least this often
 WAIT_POLL_S = 0.25  # while every model is out: how often the countdown and the models are looked at
 
@@ -61,23 +64,28 @@ def _warm() -> None:
     _lexer("python")
 
 
-class ChatPane(Vertical):
+class ChatPane(ChatActions, Vertical):
     """Transcript and prompt; `group` is the chain the next prompt goes through."""
 
-    def __init__(self, engine: ModelFallback, group: str, *, id: str | None = None) -> None:
+    def __init__(self, engine: ModelFallback, group: str, *, id: str | None = None,
+                 history: ChatHistory | None = None) -> None:
         super().__init__(id=id)
         self.engine = engine
         self.group = group
-        self.history: list[ChatMessage] = []
+        self.history: list[ChatMessage] = []  # the turns (user, assistant), without the system prompt
         self.busy = False
         self._retry: tuple[str, str] | None = None  # (prompt, model that stopped) for "try next model"
-        self._archived: list[str] = []  # the export's Markdown of turns no longer on screen
-        self._hidden_turns = 0
         self.spent = 0.0  # what the providers reported for this conversation's answers (USD)
         self.priced = 0  # answers that came with a cost
         self.unpriced = 0  # answers that came without one (the total is then a floor)
         self.hedges = 0  # hedged first tokens in this conversation (the event log counts them)
-        self.transcript = VerticalScroll(Static(WELCOME, id="welcome", markup=False), id="transcript")
+        self.store = history  # the saved chats (None: --no-history, `history: off`, or unusable)
+        self.chat = ChatHandle(group, engine.config.systems.get(group, ""))
+        self.own_system = False  # the system prompt was set for this chat (a group change keeps it)
+        self.attached: list[Path] = []  # files picked for the next prompt
+        self.last: tuple[str, AnswerView] | None = None  # the last prompt and the answer kept for it
+        self.alternatives: list[AnswerView] = []  # every answer to the last prompt
+        self.transcript = Transcript(id="transcript")
         self.prompt = PromptInput(group, id="prompt")
         self.border_title = f"Chat · {group}"
 
@@ -85,11 +93,12 @@ class ChatPane(Vertical):
         yield self.transcript
         yield self.prompt
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.transcript.anchor()
+        await self.transcript.show_system(self.chat.system)
 
     # -- user actions ----------------------------------------------------------------------------
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
         # Text that is not valid Unicode (a lone surrogate from a paste of undecodable bytes) never
         # goes on to a model: it would fail every model of the chain for a problem on our side.
@@ -99,19 +108,25 @@ class ChatPane(Vertical):
         if self.busy:
             self.app.notify("An answer is still coming; press Esc to stop it first.", severity="warning")
             return
+        content = self.with_files(text)
+        if content is None:
+            return  # a file could not be attached: said, and the prompt stays as typed
         self.prompt.value = ""
-        await self.transcript.query("#welcome").remove()
-        await self._trim_transcript(keep=MAX_SHOWN_TURNS - 1)
-        await self.transcript.mount(Static(text, classes="user", markup=False))
-        self.start(text)
+        self.prompt.remember(text)
+        shown = text + "".join(f"\n📎 {p.name}" for p in self.attached_now)
+        self.attached.clear()
+        await self.transcript.add_prompt(shown)
+        self.start(content)
 
-    def start(self, text: str, start_after: str | None = None) -> None:
-        """Send `text` (already shown) with the conversation so far."""
+    def start(self, text: str, start_after: str | None = None, *, again: bool = False) -> None:
+        """Send `text` (already shown) with the conversation so far; `again`: the last prompt, asked
+        again (its earlier answer is in the conversation's last turn and is left out)."""
         self._set_busy(True)
         self._close_offers()
         warm_up()  # if the app did not already (an app driven without its Ready)
-        messages = [*self.history, ChatMessage("user", text)]
-        self.screen.run_worker(self._converse(text, messages, start_after), name="chat", group="chat",
+        before = self.history[:-2] if again else self.history
+        messages = conversation([*before, ChatMessage("user", text)], self.chat.system or None)
+        self.screen.run_worker(self._converse(text, messages, start_after, again), name="chat", group="chat",
                                exclusive=True, exit_on_error=False, description=f"answer through {self.group}")
 
     def try_next(self) -> bool:
@@ -135,14 +150,17 @@ class ChatPane(Vertical):
         return True
 
     async def new_chat(self) -> None:
+        """A new conversation; the one on screen is already saved, turn by turn."""
         self.stop()
         self.history.clear()
         self._retry = None
-        self._archived.clear()
-        self._hidden_turns = 0
+        self.last, self.alternatives = None, []
         self.spent, self.priced, self.unpriced, self.hedges = 0.0, 0, 0, 0
-        await self.transcript.remove_children()
-        await self.transcript.mount(Static(WELCOME, id="welcome", markup=False))
+        self.chat = ChatHandle(self.group, self.engine.config.systems.get(self.group, ""))
+        self.own_system = False
+        self.prompt.forget()
+        await self.transcript.clear()
+        await self.transcript.show_system(self.chat.system)
         self.prompt.focus()
 
     async def set_group(self, group: str) -> None:
@@ -151,11 +169,24 @@ class ChatPane(Vertical):
         self.group = group
         self.border_title = f"Chat · {group}"
         self.prompt.set_group(group)
+        if not self.history:
+            self.chat.group = group
+        if not self.own_system and not self.history:
+            await self.set_system(self.engine.config.systems.get(group, ""), own=False)
         if self.history or self.transcript.query(".user"):
             await self.transcript.mount(Static(f"— now asking group {group} —", classes="divider", markup=False))
 
+    async def set_system(self, system: str, *, own: bool = True) -> None:
+        """The chat's system prompt (sent first on every turn, shown at the top, saved with the chat)."""
+        self.chat.system = system.strip()
+        self.own_system = own
+        await self.transcript.show_system(self.chat.system)
+        if self.store is not None and self.chat.id is not None:
+            self.watch_saving(self.store.set_system(self.chat))
+
     # -- the conversation worker -----------------------------------------------------------------
-    async def _converse(self, text: str, messages: list[ChatMessage], start_after: str | None) -> None:
+    async def _converse(self, text: str, messages: list[ChatMessage], start_after: str | None,
+                        again: bool) -> None:
         """Read the chain's events at network speed. Text goes into the answer (`add_text` costs a
         list append) and reaches the screen once a frame, however fast it comes: reading never
         waits for drawing. Reading yields to the event loop every `READ_SLICE_S` all the same, so
@@ -213,7 +244,7 @@ class ChatPane(Vertical):
                 elif isinstance(event, Answered):
                     answer.finish(event, format_trail(event.attempts, event))
                     self._count_cost(event.usage.cost)
-                    self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
+                    self._answered(text, answer, event, again)
                     answered = True
                     if len(event.attempts) > 1:
                         self.post_message(LogEvent(f"answered by {short_name(event.model)} in {group} after "
@@ -221,7 +252,7 @@ class ChatPane(Vertical):
                 elif isinstance(event, ChainFailed):
                     chain = self.engine.config.groups[group]
                     offer = (event.kind == "content_policy" and event.stopped_at is not None
-                             and event.stopped_at != chain[-1])  # no "next model" after the last one
+                             and event.stopped_at != chain[-1] and not again)  # no "next model" after the last
                     self._retry = (text, event.stopped_at) if offer else None
                     answer.fail(event, format_trail(event.attempts), offer)
                     self.post_message(LogEvent(f"no answer in {group}: {event.message}", "error"))
@@ -231,9 +262,29 @@ class ChatPane(Vertical):
             raise
         finally:
             answer.flush()
-            if not answered:
-                self.prompt.restore(text)
+            if not answered and not again:
+                self.prompt.restore(self.prompt.earlier[-1] if self.prompt.earlier else text)
             self._set_busy(False)
+
+    def _answered(self, text: str, answer: AnswerView, event: Answered, again: bool) -> None:
+        """A turn ended with an answer: into the conversation, onto the copy key, into the saved chat."""
+        trail = answer.trail
+        if again and self.last is not None:
+            self.history[-1] = ChatMessage("assistant", event.content)
+            self.last[1].set_kept(False)
+            self.alternatives.append(answer)
+            self.last = (text, answer)
+            if self.store is not None:
+                self.watch_saving(self.store.replace_last_answer(self.chat, event.content, event.model, trail,
+                                                                 known_cost(event.usage.cost)))
+        else:
+            self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
+            self.last, self.alternatives = (text, answer), [answer]
+            if self.store is not None:
+                self.watch_saving(self.store.save_turn(self.chat, text, event.content, event.model, trail,
+                                                       known_cost(event.usage.cost)))
+        self.transcript.newest_target()
+        self.refresh_bindings()
 
     async def _wait_for_a_model(self, answer: AnswerView, group: str) -> None:
         """Every model of the group is out: count down to the first one back (its cooldown's end or
@@ -285,50 +336,20 @@ class ChatPane(Vertical):
         if event.button.id == "try-next":
             event.stop()
             self.try_next()
-
-    async def _trim_transcript(self, keep: int) -> None:
-        """Take all but the last `keep` turns off the screen (their Markdown is kept for the export)."""
-        users = list(self.transcript.query(".user"))
-        if len(users) <= keep:
-            return
-        first_kept = users[len(users) - keep] if keep else None
-        gone = []
-        for child in self.transcript.children:
-            if child is first_kept:
-                break
-            if child.id != "hidden-turns":
-                gone.append(child)
-        self._archived += self._markdown_lines(gone)
-        self._hidden_turns += len(users) - keep
-        await self.transcript.remove_children(gone)
-        note = f"{self._hidden_turns} earlier turn(s) are not shown; ctrl+s exports the whole conversation"
-        notices = self.transcript.query("#hidden-turns")
-        if notices:
-            notices.first(Static).update(note)
-        else:
-            await self.transcript.mount(Static(note, id="hidden-turns", classes="divider", markup=False),
-                                        before=0)
+        elif event.button.has_class("keep-answer"):
+            event.stop()
+            answer = next((a for a in event.button.ancestors if isinstance(a, AnswerView)), None)
+            if answer is not None:
+                self.keep(answer)
 
     # -- export ----------------------------------------------------------------------------------
-    @staticmethod
-    def _markdown_lines(children) -> list[str]:
-        lines: list[str] = []
-        for child in children:
-            if isinstance(child, AnswerView):
-                lines.append(child.to_markdown())
-            elif child.has_class("user"):
-                lines += ["## You", "", str(child.content), ""]
-            elif child.has_class("divider") and child.id != "hidden-turns":
-                lines += [f"*{child.content}*", ""]
-        return lines
-
     def to_markdown(self, now: float) -> str:
         stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
         spend = spend_note(self.spent, self.priced, self.unpriced)
         if spend:
             lines += [f"*{spend}*", ""]
-        lines += self._archived + self._markdown_lines(self.transcript.children)
+        lines += self.transcript.to_markdown_lines()
         return "\n".join(lines).rstrip() + "\n"
 
     def export(self, folder: Path, now: float) -> Path:

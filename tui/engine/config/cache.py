@@ -44,6 +44,8 @@ def to_json(config: Config) -> dict:
         "policy": dataclasses.asdict(config.policy),
         "health": dataclasses.asdict(config.health),
         "state": config.state,
+        "history": config.history,
+        "systems": config.systems,
     }
 
 
@@ -57,6 +59,8 @@ def from_json(data: dict, path: Path) -> Config:
         health=HealthSettings(**data["health"]),
         path=path,
         state=data["state"],
+        history=data["history"],
+        systems=dict(data["systems"]),
     )
 
 

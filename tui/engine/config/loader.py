@@ -22,7 +22,8 @@ __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
 
 MAX_CONFIG_BYTES = 1 << 20  # a groups.yaml is a few KB; anything this big is not one
 
-TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state")
+TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state", "history")
+GROUP_KEYS = ("models", "system")  # a group written as a mapping: its chain and its system prompt
 PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog")
 MODEL_KEYS = ("id", "provider", *POLICY_KEYS)
 # keys that mean someone pasted a secret into the file (compared lower-case, '-' as '_')
@@ -122,9 +123,23 @@ class _Builder(PolicyReader):
             policy = dataclasses.replace(policy, **fields)
             self.check_cooldown(policy, where, top["policy"], "policy")
         health = self.health(top.get("health"))
-        groups, models = self.groups(top["groups"], providers, default, policy)
+        systems: dict[str, str] = {}
+        groups, models = self.groups(top["groups"], providers, default, policy, systems)
         return Config(providers=providers, default_provider=default, groups=groups, models=models,
-                      policy=policy, health=health, path=path, state=self.state(top.get("state"), path))
+                      policy=policy, health=health, path=path, state=self.state(top.get("state"), path),
+                      history=self.history(top.get("history")), systems=systems)
+
+    def history(self, node: YNode | None) -> bool:
+        """`history: off` keeps no chat; `on` (the default) saves every turn."""
+        if is_null(node):
+            return True
+        assert node is not None
+        value = node.value if node.kind == "scalar" else None
+        if isinstance(value, bool):  # YAML reads on/off/yes/no/true/false as booleans
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+            return value.strip().lower() == "on"
+        raise self.error(node, "history", f"expected on or off, got {node.type_name}")
 
     def providers(self, node: YNode) -> dict[str, ProviderConfig]:
         what = "a mapping of provider names to {base_url, api_key_env}"
@@ -225,7 +240,7 @@ class _Builder(PolicyReader):
     # -- groups and models
 
     def groups(self, node: YNode, providers: dict[str, ProviderConfig], default: str,
-               policy: Policy) -> tuple[dict[str, tuple[str, ...]], dict[str, ModelConfig]]:
+               policy: Policy, systems: dict[str, str]) -> tuple[dict[str, tuple[str, ...]], dict[str, ModelConfig]]:
         what = "a mapping of group names to lists of models"
         entries = self.named_entries(node, "groups", what, "a group name")
         if not entries:
@@ -234,6 +249,14 @@ class _Builder(PolicyReader):
         first: dict[tuple[str, str], _Entry] = {}  # the entry that gave a model's overrides (or first seen)
         for name, _key, value in entries:
             path = join_path("groups", name)
+            if value.kind == "map":  # {models: [...], system: "..."}
+                fields = self.mapping(value, path, GROUP_KEYS, "a list of models, or a mapping {models, system}")
+                if "models" not in fields:
+                    raise self.error(value, join_path(path, "models"), "required key is missing; expected the "
+                                     "group's list of models")
+                if "system" in fields and not is_null(fields["system"]):
+                    systems[name] = self.string(fields["system"], join_path(path, "system"), "a system prompt")
+                value, path = fields["models"], join_path(path, "models")
             if value.kind != "list":
                 raise self.error(value, path, f"expected a list of models, got {value.type_name}")
             if not value.items:

@@ -73,6 +73,8 @@ class Config:
     health: HealthSettings = field(default_factory=HealthSettings)
     path: Path | None = None  # where it was loaded from (None: built in code)
     state: str | None = None  # `state:` in the file: a path (resolved against the file's folder) or a redis URL
+    history: bool = True  # `history: off` keeps no chat
+    systems: dict[str, str] = field(default_factory=dict)  # group -> its system prompt (`system:`)
 
     def resolve_model(self, text: str) -> ModelConfig | None:
         """A model by its name, or by its bare id when that is unambiguous."""

@@ -17,6 +17,7 @@ from tui.engine.config.state_location import is_redis_url
 
 APP_NAME = "modelfallback"
 DEMO_STATE_NAME = "demo-state.json"
+CHATS_NAME, DEMO_CHATS_NAME = "chats.sqlite3", "demo-chats.sqlite3"
 
 _PACKAGE = Path(__file__).resolve().parent.parent.parent  # the tui package
 _REPO = _PACKAGE.parent
@@ -57,6 +58,16 @@ def user_state_dir() -> Path:
 
 def user_cache_dir() -> Path:
     return _user_dir("cache", "XDG_CACHE_HOME", "~/.cache")
+
+
+def user_data_dir() -> Path:
+    return _user_dir("data", "XDG_DATA_HOME", "~/.local/share")
+
+
+def history_path(demo: bool = False) -> Path:
+    """The saved chats' database in the user data folder; the demo's chats are kept apart, as its
+    state is, so simulated answers never mix with real ones."""
+    return user_data_dir() / (DEMO_CHATS_NAME if demo else CHATS_NAME)
 
 
 def _explicit(*values: str | None) -> str | None:

@@ -1,0 +1,181 @@
+"""The chats screen: every saved chat, newest first; search, open, rename, delete (with undo).
+
+The list and the search run on the history's thread (`ChatHistory`); the screen shows what they
+return. A deleted chat disappears at once and can be brought back with `u` for `UNDO_S`
+seconds; it is removed for good after that (or, if the app quits first, at the next start).
+Opening a chat dismisses the screen with the chat's id; the main screen loads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from functools import partial
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.engine.history import UNDO_S, ChatHistory, ChatSummary, HistoryUnavailable
+from tui.wording.trail import short_name, spend_text
+from tui.screens.chat_dialogs import TextDialog
+
+COLUMNS = ("Title", "Group", "Models", "Date", "Spend")
+
+
+def when(stamp: float, now: float) -> str:
+    """`14:05` today, `Dec 03` this year, `2025-12-03` before."""
+    at, today = datetime.fromtimestamp(stamp), datetime.fromtimestamp(now)
+    if at.date() == today.date():
+        return at.strftime("%H:%M")
+    return at.strftime("%b %d") if at.year == today.year else at.strftime("%Y-%m-%d")
+
+
+def row_for(chat: ChatSummary, now: float) -> tuple[str, ...]:
+    models = ", ".join(short_name(m) for m in chat.models)
+    title = chat.title if not chat.snippet else f"{chat.title} — {chat.snippet}"
+    return (title, chat.group, models, when(chat.updated, now), spend_text(chat.spent, chat.priced, chat.unpriced))
+
+
+class ChatsScreen(Screen[int | None]):
+    """Saved chats; dismisses with the id of the chat to open, or None."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="chats.close"),
+        Binding("enter", "open", "Open", id="chats.open", show=True),
+        Binding("slash", "search", "Search", id="chats.search"),
+        Binding("r,f2", "rename", "Rename", id="chats.rename"),
+        Binding("d,delete", "delete", "Delete", id="chats.delete"),
+        Binding("u", "undo", "Undo delete", id="chats.undo"),
+    ]
+
+    def __init__(self, history: ChatHistory, now) -> None:
+        super().__init__()
+        self.history = history
+        self.now = now  # wall time, seconds
+        self.chats: list[ChatSummary] = []
+        self.undo: ChatSummary | None = None  # the last deleted chat, while it can come back
+        self.table: DataTable = DataTable(id="chats-table", cursor_type="row", zebra_stripes=True)
+        self.search = Input(placeholder="search every chat (full text) … Enter: to the list", id="chats-search")
+        self.empty = Static("", id="chats-empty", markup=False)
+
+    def compose(self):
+        with Vertical(id="chats-box") as box:
+            box.border_title = "Chats"
+            box.border_subtitle = "Enter opens · / searches · r renames · d deletes · Esc closes"
+            yield self.search
+            yield self.empty
+            yield self.table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self.load("")
+
+    # -- the list ----------------------------------------------------------------------------------
+    @work(exclusive=True, group="chats-list")
+    async def load(self, text: str) -> None:
+        """The newest chats, or those a search finds (the database works on its own thread)."""
+        future = self.history.search(text) if text.strip() else self.history.list()
+        try:
+            chats = await asyncio.wrap_future(future)
+        except HistoryUnavailable as exc:
+            self.show([], str(exc))
+            return
+        self.show(chats, "No chat matches." if text.strip() else "No saved chat yet.")
+
+    def show(self, chats: list[ChatSummary], empty: str) -> None:
+        self.chats = chats
+        now = self.now()
+        table = self.table
+        row = table.cursor_row
+        table.clear()
+        table.add_rows(row_for(c, now) for c in chats)
+        if chats:
+            table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
+        self.empty.update(empty)
+        self.empty.display = not chats
+
+    @on(Input.Changed, "#chats-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.load(event.value)
+
+    @on(Input.Submitted, "#chats-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def selected(self) -> ChatSummary | None:
+        row = self.table.cursor_row
+        return self.chats[row] if self.chats and 0 <= row < len(self.chats) else None
+
+    # -- actions -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.undo is not None
+        if action in ("open", "rename", "delete"):
+            return None if self.selected() is None else True
+        return True
+
+    def action_close(self) -> None:
+        if self.search.has_focus and self.search.value:
+            self.search.value = ""
+            return
+        self.dismiss(None)
+
+    def action_search(self) -> None:
+        self.search.focus()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        chat = self.selected()
+        if chat is not None:
+            self.dismiss(chat.id)
+
+    def action_rename(self) -> None:
+        chat = self.selected()
+        if chat is None:
+            return
+
+        def renamed(title: str | None) -> None:
+            if title and title.strip():
+                self.history.rename(chat.id, title)
+                self.load(self.search.value)
+
+        self.app.push_screen(TextDialog("Rename the chat", chat.title), renamed)
+
+    def action_delete(self) -> None:
+        chat = self.selected()
+        if chat is None:
+            return
+        self.history.delete(chat.id)
+        self.undo = chat
+        self.app.notify(f"Deleted “{chat.title}”. Press u within {UNDO_S:.0f} s to bring it back.",
+                        markup=False, timeout=UNDO_S)
+        self.app.set_timer(UNDO_S, partial(self._undo_over, chat))
+        self.load(self.search.value)
+        self.refresh_bindings()
+
+    def _undo_over(self, chat: ChatSummary) -> None:
+        """The undo time ran out: the chats deleted that long ago go for good."""
+        self.history.purge()
+        if self.undo is chat:
+            self.undo = None
+            if self.is_mounted:
+                self.refresh_bindings()
+
+    def action_undo(self) -> None:
+        if self.undo is None:
+            return
+        self.history.undelete(self.undo.id)
+        self.app.notify(f"“{self.undo.title}” is back.", markup=False, timeout=3)
+        self.undo = None
+        self.load(self.search.value)
+        self.refresh_bindings()
