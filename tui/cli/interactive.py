@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tui.cli.common import EXIT_OK, open_engine
+
+if TYPE_CHECKING:
+    from tui.engine.api import ModelFallback
+    from tui.engine.history import ChatHistory
+
+
+def open_history(engine: ModelFallback, no_history: bool) -> ChatHistory | None:
+    """The saved chats (the demo's kept apart), or None with `--no-history` or `history: off`."""
+    if no_history or not engine.config.history:
+        return None
+    from tui.engine.config.paths import history_path
+    from tui.engine.history import ChatHistory
+
+    return ChatHistory(history_path(engine.demo), engine.clock.wall)
 
 
 def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     from tui.app import make_app  # here: the subcommands never pay for importing Textual
 
-    history = None
-    if engine.config.history and not args.no_history:
-        from tui.engine.config.paths import history_path
-        from tui.engine.history import ChatHistory
-
-        history = ChatHistory(history_path(engine.demo), engine.clock.wall)
-    app = make_app(engine, theme=args.theme, history=history)  # user themes and settings: the user config dir
+    # user themes and settings: the user config dir
+    app = make_app(engine, theme=args.theme, history=open_history(engine, args.no_history))
     app.run()
     return getattr(app, "return_code", None) or EXIT_OK

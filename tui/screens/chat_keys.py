@@ -58,9 +58,7 @@ class ChatKeys:
         if action == "keep":
             target = chat.copy_target
             return target is not None and len(chat.alternatives) > 1 and target.answer in chat.alternatives
-        if action == "chats":
-            return chat.store is not None
-        return True
+        return True  # ctrl+o without saved chats says why
 
     # -- saved chats -------------------------------------------------------------------------------
     def action_chats(self) -> None:

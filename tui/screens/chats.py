@@ -88,10 +88,15 @@ class ChatsScreen(Screen[int | None]):
         self.show(chats, "No chat matches." if text.strip() else "No saved chat yet.")
 
     def show(self, chats: list[ChatSummary], empty: str) -> None:
+        """The rows; the highlight stays on the chat it was on when that one is still listed."""
+        before = self.selected()
+        row = self.table.cursor_row
+        ids = [c.id for c in chats]
+        if before is not None and before.id in ids:
+            row = ids.index(before.id)
         self.chats = chats
         now = self.now()
         table = self.table
-        row = table.cursor_row
         table.clear()
         table.add_rows(row_for(c, now) for c in chats)
         if chats:

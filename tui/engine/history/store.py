@@ -129,7 +129,7 @@ class ChatStore:
     # -- reading -----------------------------------------------------------------------------------
     def list(self, limit: int | None = None) -> list[ChatSummary]:
         """Newest first."""
-        rows = self.conn.execute(f"SELECT {_SUMMARY} FROM chats WHERE deleted IS NULL ORDER BY updated DESC "
+        rows = self.conn.execute(f"SELECT {_SUMMARY} FROM chats WHERE deleted IS NULL ORDER BY updated DESC, id DESC "
                                  "LIMIT ?", (-1 if limit is None else limit,))
         return [_summary(row) for row in rows]
 
@@ -153,7 +153,7 @@ class ChatStore:
         assert chats is not None
         marks = ",".join("?" * len(chats))
         rows = conn.execute(f"SELECT {_SUMMARY} FROM chats WHERE deleted IS NULL AND id IN ({marks}) "
-                            "ORDER BY updated DESC LIMIT ?", (*chats, limit)).fetchall()
+                            "ORDER BY updated DESC, id DESC LIMIT ?", (*chats, limit)).fetchall()
         snippets = self._snippets([row[0] for row in rows], " OR ".join(f'"{w}"*' for w in words))
         return [_summary(row, snippets.get(row[0], "")) for row in rows]
 
