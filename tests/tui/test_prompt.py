@@ -1,10 +1,11 @@
-"""The prompt's cursor: it blinks while the user is at it and then stays shown, steady."""
+"""The prompt: several lines (shift+Enter, ctrl+j), recall of earlier prompts, and its cursor that
+blinks while the user is at it and then stays shown, steady."""
 
 from __future__ import annotations
 
 from tui.widgets.prompt import PromptInput
 
-from tui_helpers import app_for, sim_engine, wait_until
+from tui_helpers import answer_done, app_for, send, sim_engine, wait_until
 
 
 async def test_the_cursor_stops_blinking_when_the_user_is_away_and_blinks_again_on_a_key(tmp_path, monkeypatch):
@@ -21,3 +22,53 @@ async def test_the_cursor_stops_blinking_when_the_user_is_away_and_blinks_again_
         assert prompt._cursor_visible
         await pilot.click("#prompt")
         assert prompt.cursor_blink
+
+
+async def test_shift_enter_and_ctrl_j_add_lines_the_box_grows_then_scrolls_and_enter_sends_them_all(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.main.chat.prompt
+        one_line = prompt.size.height
+        await pilot.press("a", "shift+enter", "b", "ctrl+j", "c")
+        assert prompt.value == "a\nb\nc"
+        await pilot.pause()
+        assert prompt.size.height == one_line + 2  # grows with its lines
+        for _ in range(10):
+            await pilot.press("ctrl+j", "x")
+        await pilot.pause()
+        assert prompt.outer_size.height == 8 and prompt.max_scroll_y > 0  # six lines in its border, then it scrolls
+        await pilot.press("enter")
+        await answer_done(pilot)
+        chat = app.main.chat
+        sent = "a\nb\nc" + "\nx" * 10
+        assert chat.history[0].content == sent and str(chat.query_one(".user").content) == sent
+        assert prompt.value == "" and prompt.size.height == one_line
+
+
+async def test_up_and_down_on_an_empty_prompt_recall_this_chat_s_prompts(tmp_path):
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.main.chat.prompt
+        for text in ("first", "second\nline"):
+            await send(pilot, text)
+            await answer_done(pilot)
+        await pilot.press("up")
+        assert prompt.value == "second\nline"
+        await pilot.press("up")
+        assert prompt.value == "first"
+        await pilot.press("up")
+        assert prompt.value == "first"  # the oldest stays
+        await pilot.press("down")
+        assert prompt.value == "second\nline"
+        await pilot.press("down")
+        assert prompt.value == ""
+        # an edited prompt is the user's: Up moves the cursor in it instead
+        await pilot.press("up", "!", "up")
+        assert prompt.value == "second\nline!" and prompt.cursor_location == (0, 5)
+        prompt.value = ""
+        await pilot.press("ctrl+n")  # a new chat starts with no earlier prompts
+        await pilot.pause()
+        await pilot.press("up")
+        assert prompt.value == ""
