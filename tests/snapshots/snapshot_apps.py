@@ -57,6 +57,8 @@ async def checked(pilot) -> None:
 
 async def chat(pilot, prompt: str) -> None:
     main = pilot.app.main
+    main.chat.prompt.focus()  # as tests/tui's send(): the focus may not have landed yet
+    await pilot.pause()
     main.chat.prompt.value = prompt
     await pilot.press("enter")
     await until(pilot, lambda: main.chat.query(".answer") and not main.chat.busy)

@@ -26,7 +26,7 @@ def footer_keys(app) -> dict[str, str]:
 async def test_ctrl_b_copies_the_answer_or_the_marked_code_block_and_the_footer_says_which(tmp_path):
     app = app_for(sim_engine(tmp_path, {"vendor/alpha": WITH_CODE}), tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert footer_keys(app)["ctrl+b"] == "Copy answer" and app.main.check_action("copy", ("answer",)) is None
+        assert "ctrl+b" not in footer_keys(app) and app.main.check_action("copy", ("answer",)) is False
         await send(pilot, "show me code")
         await answer_done(pilot)
         answer = app.main.chat.query_one(AnswerView)
@@ -40,7 +40,7 @@ async def test_ctrl_b_copies_the_answer_or_the_marked_code_block_and_the_footer_
         await pilot.press("ctrl+b")
         assert app.clipboard == code and "```" not in code
         await pilot.press("ctrl+up")
-        assert footer_keys(app)["ctrl+b"] == "Copy answer"
+        assert footer_keys(app)["ctrl+b"] == "Copy"
         await send(pilot, "again")
         await answer_done(pilot)
         await wait_until(pilot, lambda: len(app.main.chat.query(AnswerView)) == 2)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 CHAT_BINDINGS = [
     Binding("ctrl+o", "chats", "Chats", id="chats.show", tooltip="Saved chats: search, open, rename, delete"),
     # one key, two descriptions: the footer says whether ctrl+b copies the answer or a code block
-    Binding("ctrl+b", "copy('answer')", "Copy answer", id="chat.copy",
+    Binding("ctrl+b", "copy('answer')", "Copy", id="chat.copy",
             tooltip="Copy the marked answer to the clipboard"),
     Binding("ctrl+b", "copy('code')", "Copy code", id="chat.copy_code",
             tooltip="Copy the marked code block to the clipboard"),
@@ -31,7 +31,7 @@ CHAT_BINDINGS = [
             tooltip="Mark the answer or code block before for ctrl+b"),
     Binding("ctrl+down", "copy_target(1)", "Mark later", show=False, id="chat.mark_later",
             tooltip="Mark the answer or code block after for ctrl+b"),
-    Binding("ctrl+r", "ask_again", "Ask again", id="chat.ask_again",
+    Binding("ctrl+r", "ask_again", "Ask again", show=False, id="chat.ask_again",
             tooltip="Ask the last prompt again: the next model is highlighted, or pick one"),
     Binding("f4", "keep", "Keep answer", show=False, id="chat.keep",
             tooltip="Two answers to the last prompt: carry on with the marked one"),
@@ -50,8 +50,8 @@ class ChatKeys:
         chat = self.chat
         if action == "copy":
             target = chat.copy_target
-            if target is None:  # nothing to copy yet: "Copy answer" shows greyed, "Copy code" not at all
-                return None if parameters == ("answer",) else False
+            if target is None or chat.busy:  # nothing to copy yet, or Stop needs the footer's room
+                return False
             return (target.block is None) == (parameters == ("answer",))
         if action == "ask_again":
             return chat.can_ask_again

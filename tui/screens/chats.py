@@ -33,10 +33,21 @@ def when(stamp: float, now: float) -> str:
     return at.strftime("%b %d") if at.year == today.year else at.strftime("%Y-%m-%d")
 
 
-def row_for(chat: ChatSummary, now: float) -> tuple[str, ...]:
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:max(1, width - 1)].rstrip() + "…"
+
+
+def row_for(chat: ChatSummary, now: float, width: int) -> tuple[str, ...]:
+    """One row; the title (with where a search found its words, unless that is the title itself) and
+    the models are cut to fit `width` columns, so Date and Spend stay on screen at 80 columns."""
+    title = chat.title
+    if chat.snippet and chat.snippet.rstrip("…").strip() not in chat.title:
+        title = f"{title} — {chat.snippet}"
+    fixed = 8 + 8 + 10 + 10  # group, date, spend and the gaps between columns
+    title_width = max(20, (width - fixed) * 3 // 5)
     models = ", ".join(short_name(m) for m in chat.models)
-    title = chat.title if not chat.snippet else f"{chat.title} — {chat.snippet}"
-    return (title, chat.group, models, when(chat.updated, now), spend_text(chat.spent, chat.priced, chat.unpriced))
+    return (clip(title, title_width), chat.group, clip(models, max(12, width - fixed - title_width)),
+            when(chat.updated, now), spend_text(chat.spent, chat.priced, chat.unpriced))
 
 
 class ChatsScreen(Screen[int | None]):
@@ -98,7 +109,8 @@ class ChatsScreen(Screen[int | None]):
         now = self.now()
         table = self.table
         table.clear()
-        table.add_rows(row_for(c, now) for c in chats)
+        width = self.size.width or self.app.size.width
+        table.add_rows(row_for(c, now, width) for c in chats)
         if chats:
             table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
         self.empty.update(empty)
