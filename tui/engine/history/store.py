@@ -18,6 +18,9 @@ from tui.engine.history.records import ChatSummary, SavedChat, SavedTurn
 from tui.engine.secrets import redact_known
 
 TITLE_CHARS = 80
+SNIPPET_BEFORE, SNIPPET_AFTER = 30, 60  # characters around a search's first hit in a turn
+SEARCH_LIMIT = 100  # chats a search returns, newest first (more words narrow it)
+SEARCH_BATCH = 500  # index hits read at a time (SQLite allows 999 bound values in a statement)
 _SUMMARY = "id, title, grp, models, created, updated, turns, spent, priced, unpriced"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -33,6 +36,11 @@ def match_query(text: str) -> str | None:
     quoted, so FTS5 syntax typed by the user is taken as words. None when there is no word."""
     words = _WORD.findall(text)
     return " ".join(f'"{w}"*' for w in words) if words else None
+
+
+def _like(word: str) -> str:
+    """`word` for a LIKE pattern, its wildcards taken literally (\\w words hold `_`)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _summary(row: tuple, snippet: str = "") -> ChatSummary:
@@ -133,45 +141,61 @@ class ChatStore:
                                  "LIMIT ?", (-1 if limit is None else limit,))
         return [_summary(row) for row in rows]
 
-    def search(self, text: str, limit: int = 200) -> list[ChatSummary]:
-        """Chats that hold every word of `text` (as a prefix: `retr` finds `retry`) in their title or
-        any of their turns, newest first, each with a snippet of a turn that matched."""
-        words = _WORD.findall(text)
-        if not words:
+    def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[ChatSummary]:
+        """Chats with a turn (prompt and answer) or a title that holds every word of `text`, each as a
+        prefix (`retr` finds `retry`); newest first, each with a snippet of its newest matching turn.
+
+        The index is read newest turn first and stops once `limit` chats are found, so a word that
+        is in every turn costs no more than a rare one."""
+        query = match_query(text)
+        if query is None:
             return self.list(limit)
+        words = _WORD.findall(text)
         conn = self.conn
-        titles = conn.execute("SELECT id, title FROM chats WHERE deleted IS NULL").fetchall()
-        chats: set[int] | None = None
-        for word in words:
-            found = {cid for (cid,) in conn.execute(
-                "SELECT DISTINCT t.chat_id FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid "
-                "WHERE turns_fts MATCH ?", (match_query(word),))}
-            found |= {cid for cid, title in titles if word.lower() in title.lower()}
-            chats = found if chats is None else chats & found
-            if not chats:
-                return []
-        assert chats is not None
-        marks = ",".join("?" * len(chats))
+        gone = {cid for (cid,) in conn.execute("SELECT id FROM chats WHERE deleted IS NOT NULL")}
+        newest_turn: dict[int, int] = {}  # chat -> its newest turn that matched
+        hits = conn.execute("SELECT rowid FROM turns_fts WHERE turns_fts MATCH ? ORDER BY rowid DESC", (query,))
+        while len(newest_turn) < limit and (batch := [turn for (turn,) in hits.fetchmany(SEARCH_BATCH)]):
+            # the turns' chats from the table (the index's own rows would load every turn's whole text)
+            marks = ",".join("?" * len(batch))
+            chat_of = dict(conn.execute(f"SELECT id, chat_id FROM turns WHERE id IN ({marks})", batch))
+            for turn in batch:
+                chat = chat_of.get(turn)
+                if chat is not None and chat not in gone and chat not in newest_turn:
+                    newest_turn[chat] = turn
+                    if len(newest_turn) >= limit:
+                        break
+        found = set(newest_turn)
+        likes = " AND ".join("title LIKE ? ESCAPE '\\'" for _ in words)
+        found |= {cid for (cid,) in conn.execute(f"SELECT id FROM chats WHERE deleted IS NULL AND {likes}",
+                                                 [f"%{_like(w)}%" for w in words])}
+        if not found:
+            return []
+        marks = ",".join("?" * len(found))
         rows = conn.execute(f"SELECT {_SUMMARY} FROM chats WHERE deleted IS NULL AND id IN ({marks}) "
-                            "ORDER BY updated DESC, id DESC LIMIT ?", (*chats, limit)).fetchall()
-        snippets = self._snippets([row[0] for row in rows], " OR ".join(f'"{w}"*' for w in words))
+                            "ORDER BY updated DESC, id DESC LIMIT ?", (*found, limit)).fetchall()
+        snippets = self._snippets({row[0]: newest_turn[row[0]] for row in rows if row[0] in newest_turn}, words)
         return [_summary(row, snippets.get(row[0], "")) for row in rows]
 
-    def _snippets(self, chat_ids: list[int], query: str) -> dict[int, str]:
-        """For each chat, a few words around the first match in its turns (one line)."""
-        if not chat_ids:
+    def _snippets(self, turns: dict[int, int], words: list[str]) -> dict[int, str]:
+        """For each chat, a few words around the first place a word of the search starts in the given
+        turn (FTS5's snippet() would run the whole MATCH again for every row)."""
+        if not turns:
             return {}
-        marks = ",".join("?" * len(chat_ids))
-        first = dict(self.conn.execute(
-            f"SELECT t.chat_id, MIN(t.id) FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid "
-            f"WHERE turns_fts MATCH ? AND t.chat_id IN ({marks}) GROUP BY t.chat_id", (query, *chat_ids)))
-        if not first:
-            return {}
-        turn_chat = {turn: chat for chat, turn in first.items()}
-        marks = ",".join("?" * len(turn_chat))
-        rows = self.conn.execute(f"SELECT rowid, snippet(turns_fts, -1, '', '', '…', 10) FROM turns_fts "
-                                 f"WHERE turns_fts MATCH ? AND rowid IN ({marks})", (query, *turn_chat))
-        return {turn_chat[rowid]: " ".join(text.split()) for rowid, text in rows}
+        marks = ",".join("?" * len(turns))
+        chat_of = {turn: chat for chat, turn in turns.items()}
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+        out: dict[int, str] = {}
+        for turn, prompt, answer in self.conn.execute(f"SELECT id, prompt, answer FROM turns WHERE id IN ({marks})",
+                                                      list(chat_of)):
+            text = " ".join(f"{prompt} {answer}".split())
+            hit = pattern.search(text)
+            if hit is None:
+                continue
+            start = max(0, hit.start() - SNIPPET_BEFORE)
+            piece = text[start:hit.start() + SNIPPET_AFTER]
+            out[chat_of[turn]] = ("…" if start else "") + piece + ("…" if start + len(piece) < len(text) else "")
+        return out
 
     def load(self, chat_id: int) -> SavedChat | None:
         row = self.conn.execute(f"SELECT {_SUMMARY}, system FROM chats WHERE id = ? AND deleted IS NULL",
