@@ -1,7 +1,7 @@
 """Rows for the saved chats: 1,000 chats of 20 turns each in the user data folder.
 
 - `chats-start`: the app's start to first screen with that database, against the same start with
-  saved chats off, alternating fresh processes (`tui_harness.py start-app-chats` / `start-app`).
+  saved chats off, alternating fresh processes (`tui_harness.py start-app` / `start-app-nochats`).
 - `chats-open`: ctrl+o until the chats screen shows the 1,000 rows (in the harness, `chats-screen`).
 - `chats-search`: a full-text search through the history's thread, in this process: common and rare
   words, prefixes, two words.
@@ -23,10 +23,14 @@ HARNESS = ["-m", "benchmarks.tui_harness"]
 CHATS, TURNS = 1000, 20
 # Text with the shape of real chat text: a few very common words (in nearly every turn), a long
 # tail of rarer ones (Zipf's law, as word frequencies in English are), 140 words a turn.
-COMMON = "the a to of and is in it you that for on with as this be are can".split()
-TOPICS = ("retry backoff jitter cooldown fallback chain model provider stream token answer prompt cache "
-          "sqlite index window function group python rust async await socket timeout quota budget "
-          "lisbon trip summary log file error status health probe latency").split()
+COMMON = ("the", "a", "to", "of", "and", "is", "in", "it", "you", "that", "for", "on", "with", "as", "this",
+          "be", "are", "can")
+TOPICS = (
+    "retry", "backoff", "jitter", "cooldown", "fallback", "chain", "model", "provider", "stream", "token",
+    "answer", "prompt", "cache", "sqlite", "index", "window", "function", "group", "python", "rust", "async",
+    "await", "socket", "timeout", "quota", "budget", "lisbon", "trip", "summary", "log", "file", "error", "status",
+    "health", "probe", "latency",
+)
 QUERIES = ("retry", "back", "sqlite window", "lisbon", "zzz-nothing", "quota budget timeout", "the")
 
 
@@ -34,13 +38,25 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     """COMMON, then TOPICS, then 5,000 made-up words; weights by rank (Zipf, exponent 1.1)."""
     made = ["".join(rng.choices("bcdfghjklmnprstvwz", k=2) + rng.choices("aeiou", k=1)
                     + rng.choices("bcdfghklmnprst", k=2)) for _ in range(5000)]
-    words = COMMON + TOPICS + made
+    words = [*COMMON, *TOPICS, *made]
     return words, [1 / (rank + 1) ** 1.1 for rank in range(len(words))]
 
 
 def data_dir(home: Path) -> Path:
     """Where the harness's isolated app keeps its data (XDG_DATA_HOME under the home folder)."""
     return home / "xdg-data" / "modelfallback"
+
+
+_HOME: tempfile.TemporaryDirectory | None = None
+
+
+def shared_home() -> Path:
+    """One home folder with the 1,000 chats for every row of this run (building it takes a while)."""
+    global _HOME
+    if _HOME is None:
+        _HOME = tempfile.TemporaryDirectory(prefix="mf-bench-chats-")
+        populate(Path(_HOME.name))
+    return Path(_HOME.name)
 
 
 def populate(home: Path, chats: int = CHATS, turns: int = TURNS) -> Path:
@@ -76,17 +92,16 @@ class ChatsStart:
     @classmethod
     def run(cls, quick: bool = False) -> Result:
         runs = 3 if quick else 9
-        with tempfile.TemporaryDirectory(prefix="mf-bench-chats-") as home:
-            populate(Path(home))
-            off = [*HARNESS, "start-app", "--home", home]
-            on = [*HARNESS, "start-app-chats", "--home", home]
-            run_child(off)
-            run_child(on)  # bytecode and config cache warm for both, as for a returning user
-            without: list[float] = []
-            with_chats: list[float] = []
-            for i in range(runs):
-                for args in ((off, on) if i % 2 == 0 else (on, off)):
-                    (with_chats if args is on else without).append(run_child(args)["ready_ms"])
+        home = str(shared_home())
+        off = [*HARNESS, "start-app-nochats", "--home", home]
+        on = [*HARNESS, "start-app", "--home", home]
+        run_child(off)
+        run_child(on)  # bytecode and config cache warm for both, as for a returning user
+        without: list[float] = []
+        with_chats: list[float] = []
+        for i in range(runs):
+            for args in ((off, on) if i % 2 == 0 else (on, off)):
+                (with_chats if args is on else without).append(run_child(args)["ready_ms"])
         b, m = median(without), median(with_chats)
         details = (f"{runs} fresh processes each, alternating; the database opens on its own thread "
                    f"(quick_check, purge) while the first screen is drawn; "
@@ -104,9 +119,7 @@ class ChatsOpen:
 
     @classmethod
     def run(cls, quick: bool = False) -> Result:
-        with tempfile.TemporaryDirectory(prefix="mf-bench-chats-") as home:
-            populate(Path(home))
-            result = run_child([*HARNESS, "chats-screen", "--home", home, "--turns", "3" if quick else "10"])
+        result = run_child([*HARNESS, "chats-screen", "--home", str(shared_home()), "--turns", "3" if quick else "10"])
         times = result["open_ms"]
         m = median(times)
         details = (f"{len(times)} openings in one app (closed with Esc between), each timed from the key "
@@ -126,15 +139,14 @@ class ChatsSearch:
 
         times: dict[str, list[float]] = {q: [] for q in QUERIES}
         found: dict[str, int] = {}
-        with tempfile.TemporaryDirectory(prefix="mf-bench-chats-") as home:
-            history = ChatHistory(populate(Path(home)), time.time)
-            history.ready.result(60)
-            for _ in range(3 if quick else 10):
-                for q in QUERIES:
-                    start = time.perf_counter()
-                    found[q] = len(history.search(q).result(60))
-                    times[q].append((time.perf_counter() - start) * 1000)
-            history.close()
+        history = ChatHistory(data_dir(shared_home()) / "chats.sqlite3", time.time)
+        history.ready.result(60)
+        for _ in range(3 if quick else 10):
+            for q in QUERIES:
+                start = time.perf_counter()
+                found[q] = len(history.search(q).result(60))
+                times[q].append((time.perf_counter() - start) * 1000)
+        history.close()
         every = [t for ts in times.values() for t in ts]
         worst = max(QUERIES, key=lambda q: median(times[q]))
         details = ("through the history's thread, as the chats screen asks; per query median ms (chats found): "

@@ -5,6 +5,8 @@
 Modes:
   start-minimal  a minimal Textual app (Header, DataTable, Markdown, Input, Footer) to first screen
   start-app      modelfallback's app as the command line builds it (`cli_app`) to first screen
+  start-app-nochats  the same with `--no-history` (the saved chats' rows compare the two)
+  chats-screen   ctrl+o until the chats screen shows its rows, --turns times
   rss-minimal    RSS of the minimal app once it is up
   idle           modelfallback's app with 100 models, 50 running countdowns, probes off: CPU share
   idle-minimal   the minimal app idle (its Input focused, as ours is): CPU share
@@ -46,6 +48,7 @@ def isolate(folder: Path) -> None:
     os.environ["XDG_CONFIG_HOME"] = str(folder / "xdg-config")
     os.environ["XDG_STATE_HOME"] = str(folder / "xdg-state")
     os.environ["XDG_CACHE_HOME"] = str(folder / "xdg-cache")
+    os.environ["XDG_DATA_HOME"] = str(folder / "xdg-data")  # the saved chats
     os.environ[BENCH_KEY_ENV] = BENCH_KEY
     for name in ("MODELFALLBACK_CONFIG", "MODELFALLBACK_STATE", "TEXTUAL_THEME"):
         os.environ.pop(name, None)
@@ -112,7 +115,7 @@ async def until_ready(app, timeout: float = 30.0) -> float:
 
 # -- modes ---------------------------------------------------------------------------------------
 
-def cli_app(folder: Path):
+def cli_app(folder: Path, chats: bool = True):
     """modelfallback's app exactly as `modelfallback` (no subcommand) builds it: the command line
     parsed, the engine from `ModelFallback.from_files` (the config cache included), `make_app`
     with the user's config dir. The groups.yaml is written once per folder, so a folder kept
@@ -125,17 +128,19 @@ def cli_app(folder: Path):
     from tui.cli.common import open_engine
     from tui.cli.parser import build_parser
 
-    args = build_parser().parse_args(["--config", str(config), "--state", str(folder / "state.json")])
+    args = build_parser().parse_args(["--config", str(config), "--state", str(folder / "state.json"),
+                                      *([] if chats else ["--no-history"])])
     engine = open_engine(args)
     from tui.app import make_app
+    from tui.cli.interactive import open_history
 
-    return make_app(engine, theme=args.theme)
+    return make_app(engine, theme=args.theme, history=open_history(engine, args.no_history))
 
 
 async def mode_start(which: str, folder: Path) -> dict:
     from textual import events
 
-    app = minimal_app_class()() if which == "minimal" else cli_app(folder)
+    app = minimal_app_class()() if which == "minimal" else cli_app(folder, chats=which != "app-nochats")
     imported = time.perf_counter()
     ready: list[float] = []
 
@@ -149,6 +154,31 @@ async def mode_start(which: str, folder: Path) -> dict:
         await pilot.pause()
         rss = rss_mb()
     return {"ready_ms": (ready[0] - T0) * 1000, "import_ms": (imported - T0) * 1000, "rss_mb": rss}
+
+
+async def mode_chats_screen(folder: Path, times: int) -> dict:
+    """ctrl+o, timed until the chats screen is drawn with every saved chat's row; Esc; `times` times."""
+    from tui.screens.chats import ChatsScreen
+
+    app = cli_app(folder, chats=True)
+    opened: list[float] = []
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await until_ready(app)
+        await asyncio.wrap_future(app.history.ready)
+        rows = 0
+        for _ in range(times):
+            start = time.perf_counter()
+            await pilot.press("ctrl+o")
+            screen = app.screen
+            while not (isinstance(screen, ChatsScreen) and screen.chats):
+                await asyncio.sleep(0.001)
+                screen = app.screen
+            await pilot.pause()  # the frame with the rows
+            opened.append((time.perf_counter() - start) * 1000)
+            rows = screen.table.row_count
+            await pilot.press("escape")
+            await pilot.pause()
+    return {"open_ms": opened, "rows": rows}
 
 
 async def mode_idle(folder: Path, seconds: float, settle: float) -> dict:
@@ -211,8 +241,8 @@ async def mode_memory(folder: Path, base_url: str, turns: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["start-minimal", "start-app", "idle", "idle-minimal", "stream", "keys-idle",
-                                         "memory"])
+    parser.add_argument("mode", choices=["start-minimal", "start-app", "start-app-nochats", "chats-screen", "idle",
+                                         "idle-minimal", "stream", "keys-idle", "memory"])
     parser.add_argument("--typing", action="store_true", help="stream: press a key every 25 ms meanwhile")
     parser.add_argument("--base-url", default=NOWHERE)
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -225,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
         isolate(folder)
         if args.mode.startswith("start-"):
             result = asyncio.run(mode_start(args.mode.split("-", 1)[1], folder))
+        elif args.mode == "chats-screen":
+            result = asyncio.run(mode_chats_screen(folder, args.turns))
         elif args.mode == "idle":
             result = asyncio.run(mode_idle(folder, args.seconds, args.settle))
         elif args.mode == "idle-minimal":
