@@ -95,7 +95,7 @@ class RedisStore:
     # -- the interface ---------------------------------------------------------------------------
     @property
     def warnings(self) -> list[str]:
-        return self._own_warnings + self.local.warnings
+        return self._own_warnings + self._link.warnings + self.local.warnings
 
     @property
     def data(self) -> dict:
