@@ -23,13 +23,13 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from tui.engine.secrets import redact_known
-from tui.wording.status import lasting
+from tui.wording.status import lasting, not_disabled_text
 from tui.wording.trail import short_name
 from tui.messages import ChatBusy, GroupChosen, LogEvent
 from tui.screens.announcer import Announcer
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
 from tui.screens.help import HelpScreen, Section, binding_rows
-from tui.wording.events import probe_summary
+from tui.wording.events import check_summary, probe_summary
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.event_log import EventLog
 from tui.widgets.groups_panel import GroupsPanel
@@ -263,7 +263,7 @@ class MainScreen(Screen):
     def disable(self, model: str, seconds: float | None, reason: str = "") -> None:
         try:
             self.engine.disable(model, seconds, reason)
-        except (OSError, KeyError) as exc:
+        except (OSError, KeyError, ValueError) as exc:
             self.app.notify(f"Could not disable {model}: {exc}", severity="error", markup=False)
             return
         self.announcer.mine.add(model)
@@ -274,8 +274,9 @@ class MainScreen(Screen):
         model = model or self.selected_model()
         if model is None:
             return
-        if self.engine.status(model).status not in ("disabled", "blocked", "probing"):
-            self.app.notify(f"{model} is not disabled", markup=False, timeout=3)
+        row = self.engine.status(model)
+        if not row.enableable:  # the same answer as `modelfallback enable` (a missing key named with its fix)
+            self.app.notify(not_disabled_text(row), markup=False, timeout=5)
             return
         try:
             self.engine.enable(model)
@@ -340,10 +341,8 @@ class MainScreen(Screen):
         for text, severity in probe_summary(results, "check"):  # one model: its toast; all: in the log
             self.announcer.log(text, severity, toast=models is not None, line=models is not None)
         if models is None:
-            ok = sum(1 for r in results if r.ok)
-            failed = sum(1 for r in results if r.ok is False)
-            self.log_event(f"checked {len(results)} models: {ok} ok, {failed} failed",
-                           "warning" if failed else "information", toast=True)
+            failed = any(r.ok is False for r in results)
+            self.log_event(check_summary(results), "warning" if failed else "information", toast=True)
         self.tick()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

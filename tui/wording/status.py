@@ -8,6 +8,7 @@ import re
 from tui.engine.durations import format_countdown, format_duration, format_left
 from tui.engine.secrets import redact_known
 from tui.engine.state.status import ModelStatus
+from tui.engine.text import one_line
 
 OUT = ("disabled", "blocked")
 BAR_CELLS = 5
@@ -130,6 +131,15 @@ def offline_text(reason: str) -> str:
     """`shared state offline: <reason>`; credentials in a URL are never shown (`redis://***@host`)."""
     reason = _URL_CREDENTIALS.sub(r"\1***@", redact_known(" ".join(reason.split())))
     return f"shared state offline: {reason}" if reason else "shared state offline"
+
+
+def not_disabled_text(row: ModelStatus) -> str:
+    """What `enable` says of a model that is not out (the CLI and the TUI alike); one without its
+    key says what would bring it in: `gpt-4 is not disabled; it has no key: $MY_KEY is not set: …`."""
+    name = one_line(row.model, 120)
+    if row.status == "no key":
+        return f"{name} is not disabled; it has no key: {row.error}"
+    return f"{name} is not disabled"
 
 
 def why_text(row: ModelStatus) -> str:

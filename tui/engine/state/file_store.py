@@ -74,7 +74,7 @@ class FileStore:
 
     One implementation of the `StateStore` interface (`tui.engine.state.store`)."""
 
-    def __init__(self, path: Path | str | None) -> None:
+    def __init__(self, path: Path | str | None, *, check_writable: bool = True) -> None:
         self.path = Path(path) if path is not None else None
         self.warnings: list[str] = []
         self._warned: set[str] = set()
@@ -91,6 +91,8 @@ class FileStore:
         self.newer_file: str | None = None  # why the file is read-only: written by a newer version
         if self.path is not None:
             self._reload_if_changed(force=True)
+            if check_writable and self.newer_file is None:
+                self._check_writable()
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -255,6 +257,19 @@ class FileStore:
             raise StateFileError(f"state file {self.path} is {kind}; expected a JSON file "
                                  "(choose another with --state or $MODELFALLBACK_STATE)")
         return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _check_writable(self) -> None:
+        """A state that cannot be written is a setup problem, found at start for every command (not
+        on the first disable, nor after an answer was printed): the folder is made, the lock file
+        opened and a temporary file created and removed beside the state file, as a write would."""
+        with self._locked():
+            try:
+                fd, tmp = self._temp_file()
+            except OSError as exc:
+                raise self._unusable("cannot be written", exc) from None
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def _unusable(self, what: str, exc: OSError) -> StateFileError:
         return StateFileError(f"state file {self.path} {what}: {exc.strerror or exc} "
