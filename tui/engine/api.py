@@ -29,7 +29,7 @@ from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 from tui.engine.state.status import ModelStatus, first_back, model_status
 from tui.engine.state.store import open_store
-from tui.engine.text import one_line
+from tui.engine.text import one_line, printable
 
 if TYPE_CHECKING:
     import httpx
@@ -45,7 +45,7 @@ class UnknownModel(KeyError):
                  same_id: Mapping[str, Sequence[str]] | None = None) -> None:
         import difflib  # only for a mistyped model name
 
-        shown = one_line(text, 80)
+        shown = printable(text)[:200]  # what was typed, every control character shown as `\xNN`
         if ambiguous:
             self.message = f"'{shown}' names {len(ambiguous)} models; did you mean {_either(ambiguous)}?"
         else:
