@@ -135,6 +135,23 @@ _CHECKS: dict[str, Callable[[object], None]] = {
     "models": _model, "providers": _provider, "health": _health, "leases": _lease, "catalog": _catalog}
 
 
+def _entries(holder: dict, key: str, check: Callable[[object], None], label: str) -> list[str]:
+    """Check `holder[key]`, a mapping of entries: one that is no mapping is emptied, an entry that
+    does not fit is dropped. Returns one problem per thing dropped, named by `label`."""
+    entries = holder.setdefault(key, {})
+    if not isinstance(entries, dict):
+        holder[key] = {}
+        return [f"'{label}' (expected an object, got {_shown(entries)})"]
+    problems = []
+    for name in list(entries):
+        try:
+            check(entries[name])
+        except Unfit as exc:
+            problems.append(f"{label}['{one_line(name, 80)}'] ({exc})")
+            del entries[name]
+    return problems
+
+
 def _stamps(data: dict) -> list[str]:
     """The Redis document's bookkeeping (`shared_doc`): stamps and unsynced marks, per section."""
     problems = []
@@ -142,21 +159,10 @@ def _stamps(data: dict) -> list[str]:
         if key not in data:
             continue
         if not isinstance(data[key], dict):
-            problems.append(f"'{key}' (expected an object, got {_shown(data[key])})")
-            data[key] = {}
+            problems += _entries(data, key, _stamp, key)
             continue
         for section in list(data[key]):
-            entries = data[key][section]
-            if not isinstance(entries, dict):
-                problems.append(f"{key}.{one_line(section, 60)} (expected an object, got {_shown(entries)})")
-                del data[key][section]
-                continue
-            for name in list(entries):
-                try:
-                    check(entries[name])
-                except Unfit as exc:
-                    problems.append(f"{key}.{one_line(section, 60)}['{one_line(name, 80)}'] ({exc})")
-                    del entries[name]
+            problems += _entries(data[key], section, check, f"{key}.{one_line(section, 60)}")
     return problems
 
 
@@ -188,18 +194,7 @@ def clean(data: dict) -> list[str]:
     a section that is no object is emptied. Returns one problem per dropped thing, naming it."""
     problems: list[str] = []
     for section in SECTIONS:
-        entries = data.setdefault(section, {})
-        if not isinstance(entries, dict):
-            problems.append(f"'{section}' (expected an object, got {_shown(entries)})")
-            data[section] = {}
-            continue
-        check = _CHECKS[section]
-        for name in list(entries):
-            try:
-                check(entries[name])
-            except Unfit as exc:
-                problems.append(f"{section}['{one_line(name, 80)}'] ({exc})")
-                del entries[name]
+        problems += _entries(data, section, _CHECKS[section], section)
     problems += _stamps(data)
     rev = data.get("rev", 0)
     if isinstance(rev, bool) or not isinstance(rev, int) or rev < 0:
