@@ -98,3 +98,12 @@ def test_one_line_shows_controls_and_bounds_the_length() -> None:
     assert text.startswith("\\x1b[31mRED\\x1b[0m second line x\\x9b")
     assert len(text) == 200 and text.endswith("…")
     assert all(ch.isprintable() for ch in text)
+
+
+@pytest.mark.parametrize("value, said", [("500ms", "a disable lasts at least 1s, got 0.5s"),
+                                         ("366d", "expected a duration like 30s, 5m or 1h, at most 365d")])
+def test_groups_yaml_manual_disable_follows_the_same_rule(value, said) -> None:
+    from config_texts import error_of, with_groups
+
+    assert error_of(with_groups("  c: [m]\n", tail=f"policy: {{manual_disable: {value}}}\n")) == (
+        f"g.yaml:7: policy.manual_disable: {said}")

@@ -136,7 +136,7 @@ def print_final(args: argparse.Namespace, group: str, final: Answered | ChainFai
         sys.stdout.write("\n")
         print(format_trail(final.attempts, final), file=sys.stderr)
     else:
-        print(f"error: {final.message}", file=sys.stderr)
+        print(f"error: {one_line(final.message, 1000)}", file=sys.stderr)
         if final.attempts:
             print(format_trail(final.attempts), file=sys.stderr)
     sys.stdout.flush()

@@ -12,7 +12,8 @@ Several processes (a running TUI, `modelfallback disable` in another terminal, s
 - a file written by a newer version is never moved aside nor overwritten: this process works on
   an in-memory document, says so once, and refuses manual changes (they could not be kept);
 - a path that cannot hold the file (a directory, below a regular file, unreadable or unwritable) is
-  a setup problem, raised as `StateFileError` with one clear message; it is never moved aside;
+  a setup problem, raised as `StateFileError` with one clear message when the store opens (so
+  every command finds it before doing anything); it is never moved aside;
 - automatic changes (cooldowns from failures, their clearing, health rows) may be written behind:
   this process sees them at once, a writer thread persists them a moment later, so a failover
   never waits for the disk. Manual changes are written before `update` returns, after any
