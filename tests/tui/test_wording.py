@@ -114,4 +114,4 @@ def test_the_all_out_toast_names_the_first_back_by_the_chats_rule():
     short_out = replace(out_row(remaining=30.0), model="v/short")
     assert all_out_text("g", [short_out, long_out]) == "Every model of g is out. First back: long in 0:09."
     manual = replace(out_row(remaining=None), source="manual")
-    assert all_out_text("g", [manual]).endswith("none comes back by itself: enable one (e) or set its key.")
+    assert all_out_text("g", [manual]).endswith("none comes back by itself: enable m (e).")

@@ -21,7 +21,7 @@ SECTIONS = ("models", "providers", "health", "leases", "catalog")
 # Wall times outside [0, 2100-01-01) are no real deadline: a disable ending in 1e308 is dropped
 # instead of showing a countdown of 150 digits.
 WALL_MAX = 4_102_444_800.0
-TRIPS_MAX = 10_000  # far beyond where the cooldown reaches its cap; a bigger count is corruption
+TRIPS_MAX = 10**9  # a model failing every second for 30 years stays below; more is corruption
 HEALTH_WORDS = ("healthy", "degraded", "unknown")
 SHOWN_PROBLEMS = 5  # a document with many bad entries: this many named, then a count
 
