@@ -19,6 +19,7 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -70,6 +71,7 @@ class MainScreen(Screen):
         self._trial_for: frozenset[str] = frozenset()  # the probing models of the last trial run
         self._trial_at = 0.0  # engine monotonic time of the last trial run
         self._tick_error: str | None = None  # the last tick failure told, so it is told once
+        self._focus_before_small: Widget | None = None  # what had focus when the window got too small
         self.status_bar = StatusBar(demo_notice=self._demo_notice(), id="status-bar")
         self.groups_panel = GroupsPanel(list(config.groups), self.group, id="groups")
         self.chat = ChatPane(engine, self.group, id="chat")
@@ -110,12 +112,26 @@ class MainScreen(Screen):
     def on_resize(self) -> None:
         width, height = self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
+        was_small = self.has_class("-too-small")
+        if small and not was_small:
+            # hiding the panels takes their focus away: kept here, given back when they show again
+            self._focus_before_small = self.focused
         self.set_class(small, "-too-small")
         self.set_class(width < 110, "-narrow")
         if small:
             self.query_one("#too-small", Static).update(
                 f"The terminal is {width}×{height}; modelfallback needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
                 "Make the window bigger (ctrl+q quits).")
+        elif was_small:
+            self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        """Focus back where it was before the window was too small (the prompt when nothing was)."""
+        widget, self._focus_before_small = self._focus_before_small, None
+        if widget is None or not widget.is_attached or not widget.focusable:
+            widget = self.chat.prompt
+        if self.focused is None:  # the user (a click) may have chosen since
+            widget.focus()
 
     # -- the 1 Hz tick ---------------------------------------------------------------------------
     def tick(self) -> None:
