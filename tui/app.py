@@ -59,16 +59,13 @@ class ModelFallbackApp(App):
         if result.failed:
             self._startup_problems.append((failure_summary(result.failed), "error"))
         remembered = read_settings(self.settings_path).get("theme")
-        for name in (requested, remembered if isinstance(remembered, str) else None, DEFAULT_THEME):
-            if not name:
-                continue
-            if name not in self.available_themes:
-                if name == requested:
-                    self._startup_problems.append((f"Unknown theme '{name}'; using the default.", "warning"))
-                continue
-            self._set_start_theme(name)
-            return
-        self._set_start_theme(FALLBACK_THEME)
+        candidates = [(requested, ""), (remembered if isinstance(remembered, str) else None, "the theme chosen last"),
+                      (DEFAULT_THEME, "the default"), (FALLBACK_THEME, "Textual's default")]
+        name, which = next((name, which) for name, which in candidates if name in self.available_themes)
+        if requested and requested != name:  # told with the theme really used, so the two agree
+            self._startup_problems.append(
+                (f"Unknown theme '{requested}'; using {name}, {which}.", "warning"))
+        self._set_start_theme(name)
 
     def _set_start_theme(self, name: str) -> None:
         """The theme to start with, set without its watcher so the stylesheet is parsed once.
