@@ -127,9 +127,9 @@ class ModelFallbackApp(App):
         await self.engine.aclose()
 
     def get_system_commands(self, screen) -> Iterable:
-        from tui.commands import app_commands
+        from tui.commands import app_commands, system_commands
 
-        yield from super().get_system_commands(screen)
+        yield from system_commands(super().get_system_commands(screen))
         yield from app_commands(self.main)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from tui.engine.sim import Sequence, Unavailable
 from tui.screens.disable_dialog import DisableDialog
+from tui.screens.help import HelpScreen
 
 from tui_helpers import FAST, app_for, cell, log_lines, sim_engine, wait_until
 
@@ -221,9 +222,9 @@ async def test_model_actions_from_the_palette(tmp_path):
     app = app_for(engine, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         titles = [c.title for c in app.get_system_commands(app.main)]
-        for expected in ("Theme", "Quit", "Keys", "Disable selected model", "Enable selected model",
+        for expected in ("Theme", "Quit", "Disable selected model", "Enable selected model",
                          "Check selected model", "Check all models", "New chat", "Export conversation",
-                         "Toggle event log", "Show help", "Disable vendor/beta", "Chat with group main"):
+                         "Toggle event log", "Help", "Disable vendor/beta", "Chat with group main"):
             assert any(t.startswith(expected) for t in titles), expected
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -234,3 +235,17 @@ async def test_model_actions_from_the_palette(tmp_path):
         assert app.screen.model == "vendor/beta"
         await pilot.press("enter")
         await wait_until(pilot, lambda: engine.status("vendor/beta").status == "disabled")
+
+
+async def test_the_palette_lists_help_once_and_it_opens_the_help_screen(tmp_path):
+    app = app_for(sim_engine(tmp_path, {}), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        commands = list(app.get_system_commands(app.main))
+        helps = [c for c in commands if any(word in f"{c.title} {c.help}".lower() for word in ("help", "keys"))]
+        assert [c.title for c in helps] == ["Help"]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"help")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
