@@ -28,6 +28,7 @@ from tui.wording.status import lasting
 from tui.wording.trail import short_name
 from tui.messages import ChatBusy, GroupChosen, LogEvent
 from tui.screens.announcer import Announcer
+from tui.screens.confirm import new_chat_question
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
 from tui.screens.help import HelpScreen, Section, binding_rows
 from tui.wording.events import probe_summary
@@ -52,7 +53,8 @@ class MainScreen(Screen):
         Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the answer that is streaming"),
         Binding("ctrl+t", "try_next", "Try next model", id="chat.try_next",
                 tooltip="After a content-policy stop: send the prompt to the next model"),
-        Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Start a new conversation"),
+        Binding("ctrl+n", "new_chat", "New chat", id="chat.new",
+                tooltip="Start a new conversation (asks first if one would be lost)"),
         Binding("ctrl+s", "export", "Export", id="chat.export",
                 tooltip="Save the conversation as a Markdown file (in the current folder)"),
         Binding("ctrl+g", "next_group", "Group", id="group.next", tooltip="Chat with the next group"),
@@ -221,6 +223,13 @@ class MainScreen(Screen):
         self.chat.try_next()
 
     async def action_new_chat(self) -> None:
+        """A new conversation; asked first when it would drop a turn or an answer streaming."""
+        if self.chat.busy or self.chat.history or self.chat.transcript.query(".user"):
+            self.app.push_screen(new_chat_question(self.chat.busy), lambda yes: yes and self.call_later(self._new_chat))
+        else:
+            await self._new_chat()
+
+    async def _new_chat(self) -> None:
         await self.chat.new_chat()
         self.log_event("new chat")
 
