@@ -217,6 +217,15 @@ async def test_check_selected_and_check_all(tmp_path):
         assert any("check gamma failed" in line for line in log_lines(app))
 
 
+async def run_from_palette(pilot, search: str) -> None:
+    """ctrl+p, type `search`, Enter: the palette's first match runs."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*search)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+
+
 async def test_model_actions_from_the_palette(tmp_path):
     engine = sim_engine(tmp_path, {})
     app = app_for(engine, tmp_path)
@@ -226,11 +235,7 @@ async def test_model_actions_from_the_palette(tmp_path):
                          "Check selected model", "Check all models", "New chat", "Export conversation",
                          "Toggle event log", "Help", "Disable vendor/beta", "Chat with group main"):
             assert any(t.startswith(expected) for t in titles), expected
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"disable vendor/beta")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "disable vendor/beta")
         await wait_until(pilot, lambda: isinstance(app.screen, DisableDialog), what="the dialog from the palette")
         assert app.screen.model == "vendor/beta"
         await pilot.press("enter")
@@ -243,9 +248,5 @@ async def test_the_palette_lists_help_once_and_it_opens_the_help_screen(tmp_path
         commands = list(app.get_system_commands(app.main))
         helps = [c for c in commands if any(word in f"{c.title} {c.help}".lower() for word in ("help", "keys"))]
         assert [c.title for c in helps] == ["Help"]
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"help")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "help")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
