@@ -41,18 +41,6 @@ def format_rate(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
 
-def coarse_countdown(seconds: float) -> str:
-    """`0:42` in the last minute, else whole minutes rounded up (`5m`, `1h05m`).
-
-    For the groups panel (the models panel has the exact countdown): a text that changes once a
-    minute spares re-rendering every group every second.
-    """
-    if seconds < 60:
-        return format_countdown(seconds)
-    minutes = -(-int(seconds) // 60)
-    return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
-
-
 def bar(fraction: float, cells: int = BAR_CELLS) -> str:
     """A left-to-right bar in eighth blocks; `fraction` is clamped to 0..1."""
     fraction = min(1.0, max(0.0, fraction))
