@@ -87,7 +87,7 @@ class Error:
     """An error response in the request's API.
 
     OpenAI/OpenRouter: `{"error": {message, code, type, metadata}}`. Anthropic:
-    `{"type": "error", "error": {type, message}}`, the type from the status unless `type` names one.
+    `{"type": "error", "error": {type, message}}`, the type from the status unless `error_type` names one.
     Gemini: `{"error": {code, message, status, details}}`, the status from the HTTP status; a
     Retry-After (`retry_after` or the header) becomes a `RetryInfo` detail, as Google sends no header.
     `apis` replaces fields for one API (`{"anthropic": {"message": "prompt is too long: ..."}}`).
@@ -96,7 +96,7 @@ class Error:
     status: int = 500
     message: str = "error"
     code: Any = None  # OpenAI `code`; default the status, as OpenRouter does
-    type: str | None = None  # OpenAI `type`; on Anthropic, used when it is one of Anthropic's types
+    error_type: str | None = None  # OpenAI `type`; on Anthropic, used when it is one of Anthropic's types
     metadata: dict | None = None  # OpenRouter's `metadata`
     grpc_status: str | None = None  # Gemini `status`; default from the HTTP status
     reason: str | None = None  # Gemini ErrorInfo `reason` (API_KEY_INVALID)

@@ -254,12 +254,12 @@ class FaultServer:
         if isinstance(behaviour, Redirect):
             await conn.send(http_head(behaviour.status, {"Location": behaviour.location, "Content-Length": "0"}))
             return True
+        if isinstance(behaviour, (Reply, Error, Json)) and behaviour.delay and not await self._wait(conn, behaviour.delay):
+            return False
         if isinstance(behaviour, Reply):
-            await asyncio.sleep(behaviour.delay)
             await self._send_json(conn, 200, reply_body(record.api, behaviour, record.model or "scripted-model"))
             return True
         if isinstance(behaviour, Error):
-            await asyncio.sleep(behaviour.delay)
             status, headers, body = error_response(record.api, behaviour)
             await self._send_json(conn, status, body, headers)
             return True
@@ -267,7 +267,6 @@ class FaultServer:
             await self._send_json(conn, 200, listing_body(record.api, behaviour, record.path))
             return True
         if isinstance(behaviour, Json):
-            await asyncio.sleep(behaviour.delay)
             await self._send_json(conn, behaviour.status, behaviour.body, behaviour.headers, behaviour.content_type)
             return True
         if isinstance(behaviour, HeadersThenSilence):
@@ -276,6 +275,15 @@ class FaultServer:
             await conn.until_client_closes()
             return False
         return await self._watched(conn, self._stream(conn, behaviour, record))
+
+    @classmethod
+    async def _wait(cls, conn: _Conn, seconds: float) -> bool:
+        """Wait before answering; False when the client gave up (closed) meanwhile."""
+        async def pause() -> bool:
+            await asyncio.sleep(seconds)
+            return True
+
+        return await cls._watched(conn, pause())
 
     @staticmethod
     async def _send_json(conn: _Conn, status: int, body: Any, headers: dict[str, str] | None = None,

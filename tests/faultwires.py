@@ -174,14 +174,14 @@ def error_response(api: str, error: Error) -> tuple[int, dict[str, str], dict]:
     if error.retry_after is not None and retry_header is None:
         headers["retry-after"] = f"{error.retry_after:g}"
     if api == ANTHROPIC:
-        kind = error.type if error.type in ANTHROPIC_TYPES.values() else ANTHROPIC_TYPES.get(
+        kind = error.error_type if error.error_type in ANTHROPIC_TYPES.values() else ANTHROPIC_TYPES.get(
             error.status, "api_error" if error.status >= 500 else "invalid_request_error")
         headers.setdefault("request-id", "req_scripted")
         return error.status, headers, {"type": "error", "error": {"type": kind, "message": error.message},
                                        "request_id": "req_scripted"}
     inner = {"message": error.message, "code": error.status if error.code is None else error.code}
-    if error.type is not None:
-        inner["type"] = error.type
+    if error.error_type is not None:
+        inner["type"] = error.error_type
     if error.metadata is not None:
         inner["metadata"] = error.metadata
     return error.status, headers, {"error": inner}
