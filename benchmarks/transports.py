@@ -133,9 +133,9 @@ async def candidate(name: str, base_url: str, folder: Path, total: int, warmup: 
 
 def run(quick: bool = False) -> Result:
     total, warmup = (300, 30) if quick else (1000, 64)
-    (folder := Path(tempfile.mkdtemp(prefix="mf-bench-transports-"))).mkdir(exist_ok=True)
     results: dict[str, dict[int, tuple]] = {}
-    with LoopbackServer(SCRIPT) as server:
+    with LoopbackServer(SCRIPT) as server, tempfile.TemporaryDirectory(prefix="mf-bench-transports-") as tmp:
+        folder = Path(tmp)
         for name in (*BARE, "engine", "engine-httpx"):
             (folder / name).mkdir()
             os.environ["MODELFALLBACK_HTTP"] = "httpx" if name == "engine-httpx" else "auto"
