@@ -274,8 +274,8 @@ async def test_demo_covers_the_default_groups_and_env() -> None:
     assert set(demo_scripts()) == {m.id for m in demo_config.models.values()}
     assert demo_env() == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
     assert demo_env(config) == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
-    assert demo_env(demo_config) == {name: "demo-no-key-needed" for name in
-                                     ("OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")}
+    keys = ("OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")
+    assert demo_env(demo_config) == dict.fromkeys(keys, "demo-no-key-needed")
     assert "no network" in DEMO_NOTICE and "no API key" in DEMO_NOTICE
     status, events, _ = await run(demo_transport(speed=FAST), body("someone/unscripted"))
     assert status == 200 and events[-1] == "[DONE]"
