@@ -98,7 +98,10 @@ async def candidate(name: str, base_url: str, folder: Path, total: int, warmup: 
         async def one() -> str:
             return await aiohttp_answer(session, url)
     elif name.startswith("engine"):
-        engine = open_engine(folder / name, base_url, {"g": [MODEL]}, state=False)
+        # Budgets far above any wait here: the row measures throughput, not which request times out
+        # (with httpx's pool at 64 in flight, a p99 of several seconds is near the default 10 s).
+        engine = open_engine(folder / name, base_url, {"g": [MODEL]}, state=False,
+                             policy="{ttft_timeout: 120s, stall_timeout: 120s, connect_timeout: 60s}")
         closers.append(engine.aclose)
 
         async def one() -> str:
