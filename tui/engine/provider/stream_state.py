@@ -120,10 +120,8 @@ class StreamState:
                 continue
             if got:
                 out += got
-        if out and not self.any_token:
-            self.any_token = True
         if out:
-            self._new_token = True
+            self.any_token = self._new_token = True
         return out
 
     @staticmethod
