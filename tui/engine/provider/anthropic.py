@@ -55,6 +55,8 @@ def parse_usage(value: Any, into: Usage | None = None) -> Usage | None:
 class AnthropicStream(StreamState):
     """Messages events (and whole Message bodies) as canonical pieces."""
 
+    quiet_events = frozenset(("ping", "content_block_stop"))
+
     def __init__(self, provider: str, status: int, headers: Mapping[str, str], now_wall: float) -> None:
         super().__init__(provider, status, headers, now_wall, classify_anthropic_error)
         self._calls: dict[int, int] = {}  # content block index -> tool call index
