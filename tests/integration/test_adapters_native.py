@@ -45,7 +45,8 @@ def _request(stream: bool) -> ChatRequest:
                                                       {"type": "object", "properties": {"city": {"type": "string"}}}),))
 
 
-async def _run(client: ProviderClient, stream: bool = True, policy: Policy = ROOMY) -> tuple[list, ProviderError | None]:
+async def _run(client: ProviderClient, stream: bool = True,
+               policy: Policy = ROOMY) -> tuple[list, ProviderError | None]:
     items: list = []
     try:
         async for item in client.chat("m", _request(stream), policy):
