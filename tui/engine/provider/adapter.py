@@ -41,6 +41,16 @@ class Listed:
     price: tuple[float, float] | None = None
 
 
+def listing_items(data: Any, key: str) -> list[dict]:
+    """The entries of a listing body's `key` array; ProviderError (protocol) when there is none."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        from tui.engine.failures import FailureKind, ProviderError
+
+        raise ProviderError(Failure(FailureKind.PROTOCOL, f"model list without {key}[]"))
+    return [item for item in items if isinstance(item, dict)]
+
+
 def did_you_mean(wanted: str, listed: list[str]) -> str:
     """`; did you mean 'x'?` for the closest listed id, or nothing."""
     import difflib  # here: only a model a listing lacks needs it

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from tui.engine.conversation import ChatRequest
 from tui.engine.events import Usage
-from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import Adapter, Listed
+from tui.engine.failures import Failure, FailureKind
+from tui.engine.provider.adapter import Adapter, Listed, listing_items
 from tui.engine.provider.answer import AnswerItem, Delta, Done
 from tui.engine.provider.classify import classify_error_object, classify_response
 from tui.engine.provider.gemini_wire import gemini_body
@@ -196,12 +196,9 @@ class GeminiAdapter(Adapter):
         return "/models?pageSize=1000" + (f"&pageToken={quote(page, safe='')}" if page else "")
 
     def parse_listing(self, data: Any) -> tuple[dict[str, Listed], str | None]:
-        items = data.get("models") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise ProviderError(Failure(K.PROTOCOL, "model list without models[]"))
         out: dict[str, Listed] = {}
-        for item in items:
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
+        for item in listing_items(data, "models"):
+            if isinstance(item.get("name"), str):
                 ident = item["name"].removeprefix("models/")
                 out[ident] = Listed(ident, nonneg_int(item.get("inputTokenLimit")) or None)
         token = data.get("nextPageToken")
