@@ -123,3 +123,26 @@ health: {{probe: none}}
     assert engine.catalog.context_length("gemini-2.5-flash") == 1_048_576
     assert engine.catalog.context_length("claude-haiku-4-5") == 200_000
     assert not [r for r in fault_server.requests if "messages" in r.path or "generateContent" in r.path]
+
+
+async def test_a_model_whose_api_cannot_carry_the_request_is_skipped_unblamed(fault_server: FaultServer,
+                                                                                tmp_path: Path) -> None:
+    from tui.engine.conversation import ImagePart, TextPart
+    from tui.engine.events import AttemptSkipped, ChainFailed
+
+    fault_server.script("gpt-x", Stream(tokens=["A cat."]))
+    image = ChatRequest([ChatMessage("user", (TextPart("What is this?"), ImagePart(url="https://example.com/pic")))])
+    engine = engine_for(tmp_path, fault_server, "[{id: gemini-x, provider: google}, gpt-x]")
+    events = await run(engine, image)
+    final = events[-1]
+    assert isinstance(final, Answered) and final.model == "gpt-x"
+    [skipped] = [e.attempt for e in events if isinstance(e, AttemptSkipped)]
+    assert (skipped.model, skipped.kind) == ("gemini-x", "unsupported") and "image by URL" in (skipped.detail or "")
+    assert engine.status("gemini-x").status not in ("disabled", "probing")  # not blamed
+    assert not fault_server.requests_for("gemini-x")
+    await engine.aclose()
+
+    engine = engine_for(tmp_path, fault_server, "[{id: gemini-x, provider: google}]")
+    events = await run(engine, image)
+    await engine.aclose()
+    assert isinstance(events[-1], ChainFailed) and events[-1].kind == "request_error"

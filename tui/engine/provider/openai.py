@@ -143,6 +143,7 @@ def _tool_choice(choice: ToolChoice) -> str | dict:
 
 class OpenAIAdapter(Adapter):
     api = "openai"
+    may_refuse = False  # the canonical request is OpenAI's shape: everything in it is carried
 
     def chat_path(self, model_id: str, stream: bool) -> str:
         return "/chat/completions"
