@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from sim_wire import FAST, GROUPS_YAML, body, run
+
 from tui.engine.api import ModelFallback
 from tui.engine.config import paths as config_paths
-from tui.engine.sim.demo import DEMO_CONFIG, demo_env, demo_transport
+from tui.engine.config.loader import load_config
+from tui.engine.sim.demo import DEMO_CONFIG, DEMO_NOTICE, demo_env, demo_scripts, demo_transport
 
 
 @pytest.fixture
@@ -54,3 +57,17 @@ async def test_the_first_direct_chat_fails_over_from_anthropic_to_gemini(tmp_pat
     assert ("gemini-2.5-flash", "/v1beta/models/gemini-2.5-flash:streamGenerateContent") in transport.requests
     assert [(a.model, a.outcome) for a in again.attempts][0] == ("claude-sonnet-4-5", "skipped")
     assert set(demo_env(engine.config)) == {"OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"}
+
+
+async def test_demo_covers_the_default_groups_and_env() -> None:
+    config = load_config(GROUPS_YAML)
+    demo_config = load_config(DEMO_CONFIG)  # the default groups and `direct`, across APIs
+    assert {m.id for m in config.models.values()} < {m.id for m in demo_config.models.values()}
+    assert set(demo_scripts()) == {m.id for m in demo_config.models.values()}
+    assert demo_env() == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
+    assert demo_env(config) == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
+    keys = ("OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")
+    assert demo_env(demo_config) == dict.fromkeys(keys, "demo-no-key-needed")
+    assert "no network" in DEMO_NOTICE and "no API key" in DEMO_NOTICE
+    status, events, _ = await run(demo_transport(speed=FAST), body("someone/unscripted"))
+    assert status == 200 and events[-1] == "[DONE]"
