@@ -6,7 +6,6 @@ import argparse
 import re
 from collections.abc import Sequence
 
-COMMANDS = ("chat", "check", "status", "disable", "enable")
 DURATION_OPTIONS = ("--for", "--wait")
 _NEGATIVE = re.compile(r"-\d")  # `-5m`: a (wrong) value, not an option
 

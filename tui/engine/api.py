@@ -23,6 +23,7 @@ from tui.engine.failures import Failure, FailureKind, RequestError
 from tui.engine.policy.chain import FallbackChain
 from tui.engine.policy.health import HealthMonitor, ProbeResult
 from tui.engine.policy.preflight import Preflight, PreflightNote
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.provider.client import ProviderClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
@@ -101,7 +102,7 @@ class ModelFallback:
             self.demo_notice = DEMO_NOTICE
             transport = transport or demo_transport(clock=self.clock, models=[m.id for m in config.models.values()])
             env.update(demo_env(config))
-        self.clients: dict[str, ProviderClient] = {
+        self.clients: dict[str, ChatClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
             for name, provider in config.providers.items()}
         self.store = open_store(state_path)
@@ -126,7 +127,7 @@ class ModelFallback:
         real state unless `state_path` names it explicitly.
         """
         from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import find_config_path, find_state_path
+        from tui.engine.config.paths import default_config_path, find_config_path, find_state_path
 
         def load(path: Path) -> Config:
             from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
@@ -134,7 +135,12 @@ class ModelFallback:
             return load_config(path)
 
         env = dict(os.environ if env is None else env)
-        config = load_cached(find_config_path(None if config_path is None else str(config_path), env), load)
+        found = find_config_path(None if config_path is None else str(config_path), env)
+        if demo and found == default_config_path():  # no groups.yaml of the user's: the demo's own
+            from tui.engine.sim.demo import DEMO_CONFIG
+
+            found = DEMO_CONFIG
+        config = load_cached(found, load)
         state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
         return cls(config, state_path=state, env=env, demo=demo, **kwargs)
@@ -250,7 +256,8 @@ class ModelFallback:
         persisted = data.get("health", {}).get(model)
         av = self.availability.of(cfg.name, data)
         status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
-                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api_key_env)
+                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api_key_env,
+                              self.config.providers[cfg.provider].api)
         next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:

@@ -43,6 +43,7 @@ class ModelStatus:
     next_check_s: float | None = None  # an automatic disable: seconds until its next recheck (0 = due)
     uptime: float | None = None  # the provider's own uptime figure, percent (OpenRouter: last 30 min)
     key_env: str | None = None  # "no key": the environment variable to set
+    api: str = "openai"  # the API its provider speaks (openai, anthropic, gemini)
 
     @property
     def glyph(self) -> str:
@@ -58,7 +59,7 @@ class ModelStatus:
         return self.status in ("disabled", "blocked", "probing")
 
     def to_json(self) -> dict:
-        out = {"model": self.model, "provider": self.provider, "status": self.status,
+        out = {"model": self.model, "provider": self.provider, "api": self.api, "status": self.status,
                "latency_ms": None if self.latency_ms is None else round(self.latency_ms),
                "error": self.error}
         if self.status in ("disabled", "blocked"):
@@ -79,7 +80,8 @@ def missing_key(env: str) -> str:
 
 
 def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool, health: HealthRecord,
-                 persisted: dict | None = None, key_env: str | None = None) -> ModelStatus:
+                 persisted: dict | None = None, key_env: str | None = None,
+                 api: str = "openai") -> ModelStatus:
     """Merge the three sources; `persisted` is the last health seen by another process (state file);
     `key_env`: the variable that holds the provider's key. Text from the state or a provider (the
     reason, the error) is one printable line here, so no screen or command shows it raw."""
@@ -103,7 +105,7 @@ def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool
     return ModelStatus(model, provider, word, latency, health.p50_ms, health.success_rate, checked,
                        None if error is None else one_line(error), av.remaining_s, av.until,
                        one_line(av.reason) if av.reason else None, av.source, av.kind, av.trips, av.since,
-                       key_env=env)
+                       key_env=env, api=api)
 
 
 def first_back(rows: list[ModelStatus]) -> tuple[str, float] | None:
