@@ -10,6 +10,7 @@ import pytest
 from tui.engine.state.availability import Availability
 from tui.engine.policy.chain import FallbackChain
 from tui.engine.provider.client import Delta, Done
+from tui.engine.provider.openai import OpenAIAdapter
 from tui.engine.clock import FakeClock
 from tui.engine.config import Config, ModelConfig, Policy, ProviderConfig
 from tui.engine.events import (Answered, AttemptSkipped, ChainFailed, ChatMessage,
@@ -40,10 +41,12 @@ class FakeClient:
     def has_key(self) -> bool:
         return self._has_key
 
+    adapter = OpenAIAdapter("http://127.0.0.1:9/v1")  # the fakes speak OpenAI's API
+
     def key_fingerprint(self) -> str | None:
         return "fp"
 
-    async def chat(self, model_id, request, policy):
+    async def chat(self, model_id, request, policy, *, max_tokens=None):
         script = self.scripts[model_id]
         entry = script[min(self.calls[model_id], len(script) - 1)]
         self.calls[model_id] += 1
@@ -227,7 +230,7 @@ async def test_cancellation_records_nothing_and_propagates() -> None:
     gate = asyncio.Event()
 
     class Hanging(FakeClient):
-        async def chat(self, model_id, request, policy):
+        async def chat(self, model_id, request, policy, *, max_tokens=None):
             yield Delta("x")
             await gate.wait()
 

@@ -23,12 +23,14 @@ from tui.engine.failures import Failure, FailureKind, RequestError
 from tui.engine.policy.chain import FallbackChain
 from tui.engine.policy.health import HealthMonitor, ProbeResult
 from tui.engine.policy.preflight import Preflight, PreflightNote
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.provider.client import ProviderClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 from tui.engine.state.status import ModelStatus, first_back, model_status
 from tui.engine.state.store import open_store
+from tui.engine.text import one_line, printable
 
 if TYPE_CHECKING:
     import httpx
@@ -38,16 +40,30 @@ WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another 
 
 
 class UnknownModel(KeyError):
-    def __init__(self, text: str, known: Sequence[str]) -> None:
+    """No model, or more than one (`ambiguous`), goes by `text`; the message offers the candidates."""
+
+    def __init__(self, text: str, known: Sequence[str], ambiguous: Sequence[str] = (),
+                 same_id: Mapping[str, Sequence[str]] | None = None) -> None:
         import difflib  # only for a mistyped model name
 
-        close = difflib.get_close_matches(text, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        super().__init__(f"unknown model '{text}'{hint}")
-        self.message = f"unknown model '{text}'{hint}"
+        shown = printable(text)[:200]  # what was typed, every control character shown as `\xNN`
+        if ambiguous:
+            self.message = f"'{shown}' names {len(ambiguous)} models; did you mean {_either(ambiguous)}?"
+        else:
+            close = difflib.get_close_matches(text, known, n=1)
+            # a close name whose id is on several providers: every one of them is offered
+            offered = list((same_id or {}).get(close[0], close)) if close else []
+            hint = f"; did you mean {_either(offered)}?" if offered else ""
+            self.message = f"unknown model '{shown}'{hint}"
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+
+def _either(names: Sequence[str]) -> str:
+    quoted = [f"'{one_line(n, 80)}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def check_text(messages: Sequence[ChatMessage]) -> None:
@@ -86,7 +102,7 @@ class ModelFallback:
             self.demo_notice = DEMO_NOTICE
             transport = transport or demo_transport(clock=self.clock, models=[m.id for m in config.models.values()])
             env.update(demo_env(config))
-        self.clients: dict[str, ProviderClient] = {
+        self.clients: dict[str, ChatClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
             for name, provider in config.providers.items()}
         self.store = open_store(state_path)
@@ -111,7 +127,7 @@ class ModelFallback:
         real state unless `state_path` names it explicitly.
         """
         from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import find_config_path, find_state_path
+        from tui.engine.config.paths import default_config_path, find_config_path, find_state_path
 
         def load(path: Path) -> Config:
             from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
@@ -119,7 +135,12 @@ class ModelFallback:
             return load_config(path)
 
         env = dict(os.environ if env is None else env)
-        config = load_cached(find_config_path(None if config_path is None else str(config_path), env), load)
+        found = find_config_path(None if config_path is None else str(config_path), env)
+        if demo and found == default_config_path():  # no groups.yaml of the user's: the demo's own
+            from tui.engine.sim.demo import DEMO_CONFIG
+
+            found = DEMO_CONFIG
+        config = load_cached(found, load)
         state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
         return cls(config, state_path=state, env=env, demo=demo, **kwargs)
@@ -202,10 +223,13 @@ class ModelFallback:
 
     # -- manual control --------------------------------------------------------------------------
     def resolve(self, text: str) -> ModelConfig:
-        model = self.config.resolve_model(text)
-        if model is None:
-            raise UnknownModel(text, list(self.config.models))
-        return model
+        """The model `text` names (its name, id, or the short name the screens show), else UnknownModel."""
+        matches = self.config.models_named(text)
+        if len(matches) == 1:
+            return matches[0]
+        models = self.config.models.values()
+        same_id = {m.name: [o.name for o in models if o.id == m.id] for m in models}
+        raise UnknownModel(text, list(self.config.models), [m.name for m in matches], same_id)
 
     def disable(self, model: str, seconds: float | None | object = DEFAULT, reason: str = "") -> ModelConfig:
         """Disable by hand; `seconds=None` means until enabled, the default is `manual_disable`."""
@@ -232,7 +256,8 @@ class ModelFallback:
         persisted = data.get("health", {}).get(model)
         av = self.availability.of(cfg.name, data)
         status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
-                              self.health.get(cfg.name), persisted)
+                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api_key_env,
+                              self.config.providers[cfg.provider].api)
         next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:

@@ -78,6 +78,8 @@ class ChatPane(ChatActions, Vertical):
         self.spent = 0.0  # what the providers reported for this conversation's answers (USD)
         self.priced = 0  # answers that came with a cost
         self.unpriced = 0  # answers that came without one (the total is then a floor)
+        self.estimated = 0.0  # estimates from configured prices for answers without a cost (USD), kept apart
+        self.estimates = 0  # answers counted in `estimated`
         self.hedges = 0  # hedged first tokens in this conversation (the event log counts them)
         self.store = history  # the saved chats (None: --no-history, `history: off`, or unusable)
         self.chat = ChatHandle(group, engine.config.systems.get(group, ""))
@@ -156,6 +158,7 @@ class ChatPane(ChatActions, Vertical):
         self._retry = None
         self.last, self.alternatives = None, []
         self.spent, self.priced, self.unpriced, self.hedges = 0.0, 0, 0, 0
+        self.estimated, self.estimates = 0.0, 0
         self.chat = ChatHandle(self.group, self.engine.config.systems.get(self.group, ""))
         self.own_system = False
         self.prompt.forget()
@@ -243,7 +246,7 @@ class ChatPane(ChatActions, Vertical):
                                                "restarting on the next model", "warning"))
                 elif isinstance(event, Answered):
                     answer.finish(event, format_trail(event.attempts, event))
-                    self._count_cost(event.usage.cost)
+                    self._count_cost(event.usage.cost, event.usage.estimated_cost)
                     self._answered(text, answer, event, again)
                     answered = True
                     if len(event.attempts) > 1:
@@ -305,10 +308,14 @@ class ChatPane(ChatActions, Vertical):
         if shown:
             answer.set_status("… sending")
 
-    def _count_cost(self, cost: float | None) -> None:
+    def _count_cost(self, cost: float | None, estimate: float | None = None) -> None:
         cost = known_cost(cost)
         if cost is None:
             self.unpriced += 1
+            estimate = known_cost(estimate)
+            if estimate is not None:
+                self.estimated += estimate
+                self.estimates += 1
         else:
             self.spent += cost
             self.priced += 1
@@ -316,7 +323,7 @@ class ChatPane(ChatActions, Vertical):
     @property
     def spend_text(self) -> str:
         """The conversation's total for the header (`$0.0042`), empty when no answer had a cost."""
-        return spend_text(self.spent, self.priced, self.unpriced)
+        return spend_text(self.spent, self.priced, self.unpriced, self.estimated, self.estimates)
 
     def worker_crashed(self, error: BaseException) -> None:
         """The central worker handler reports an unexpected error in the chat worker."""
@@ -346,7 +353,7 @@ class ChatPane(ChatActions, Vertical):
     def to_markdown(self, now: float) -> str:
         stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
-        spend = spend_note(self.spent, self.priced, self.unpriced)
+        spend = spend_note(self.spent, self.priced, self.unpriced, self.estimated, self.estimates)
         if spend:
             lines += [f"*{spend}*", ""]
         lines += self.transcript.to_markdown_lines()

@@ -3,8 +3,9 @@
     skipped gpt-4-turbo (disabled 4:12, manual) · claude-3.5-sonnet 503 → out 0:10 ·
     answered by deepseek-coder · 1.2 s · 812 tok · $0.0031
 
-The cost is the provider's own figure (OpenRouter's `usage.cost`); without one nothing is shown,
-never an estimate.
+The cost is the provider's own figure (OpenRouter's `usage.cost`). Without one, a model with a
+configured `price:` shows an estimate marked `~` (`~$0.0031`), always summed apart from reported
+costs; with neither, nothing is shown.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import math
 
 from tui.engine.durations import format_countdown
 from tui.engine.events import Answered, Attempt
+from tui.engine.text import one_line
 
 
 def short_name(model: str) -> str:
-    """`anthropic/claude-3.5-sonnet` → `claude-3.5-sonnet` (the vendor prefix is noise in a trail)."""
-    return model.rsplit("/", 1)[-1]
+    """`anthropic/claude-3.5-sonnet` → `claude-3.5-sonnet` (the vendor prefix is noise in a trail),
+    as one printable line (an id comes from a config or the state: it may hold anything)."""
+    return one_line(model.rsplit("/", 1)[-1], 80)
 
 
 def attempt_text(a: Attempt) -> str:
@@ -25,14 +28,14 @@ def attempt_text(a: Attempt) -> str:
     name = short_name(a.model)
     if a.outcome == "skipped":
         if a.kind == "no_key":
-            return f"skipped {name} (no key)"
-        if a.kind == "context_length":
-            return f"skipped {name} ({a.detail})"  # `context 8k < ~11k`
+            return f"skipped {name} (no key: {one_line(a.detail or '')})"  # `$MY_KEY is not set: export MY_KEY=…`
+        if a.kind in ("context_length", "unsupported"):
+            return f"skipped {name} ({one_line(a.detail or '')})"  # `context 8k < ~11k`, or what its API cannot carry
         left = "until enabled" if a.remaining_s is None else format_countdown(a.remaining_s)
-        why = (a.detail or "").split(",")[0]  # manual, the failure kind, or the provider's block reason
+        why = one_line((a.detail or "").split(",")[0], 80)  # manual, the failure kind, or the provider's block reason
         return f"skipped {name} ({a.kind} {left}, {why})"
     if a.outcome == "cancelled":  # a hedged race's loser: `claude-3.5-sonnet no token in 2.0 s → hedged`
-        return f"{name} {a.detail}"
+        return f"{name} {one_line(a.detail or '')}"
     what = str(a.status) if a.status and a.status >= 400 else (a.kind or "failed")
     if a.outcome == "retried":
         return f"{name} {what} → retried"
@@ -50,7 +53,7 @@ def format_trail(attempts: list[Attempt], answered: Answered | None = None) -> s
         tokens = answered.usage.completion_tokens
         if tokens is not None:
             parts.append(f"{tokens} tok")
-        cost = format_cost(answered.usage.cost)
+        cost = format_cost(answered.usage.cost) or estimate_text(answered.usage.estimated_cost)
         if cost:
             parts.append(cost)
     return " · ".join(parts)
@@ -95,20 +98,33 @@ def format_cost(usd: float | None) -> str:
     return f"${whole}.{fraction.rstrip('0').ljust(2, '0')}"  # `$0.0001`, not `$0.00010`; cents keep 2
 
 
-def spend_text(total: float, priced: int, unpriced: int) -> str:
+def estimate_text(usd: float | None) -> str:
+    """An estimate from a configured price: `~$0.0031`; empty when there is none."""
+    cost = format_cost(usd)
+    return "~" + cost if cost else ""
+
+
+def spend_text(total: float, priced: int, unpriced: int, estimated: float = 0.0, estimates: int = 0) -> str:
     """A conversation's total for the header: `$0.0042`, or `≥$0.0042` when some answers came
-    without a cost (the total is then a floor); empty when no answer reported one."""
-    if not priced:
-        return ""
-    return ("≥" if unpriced else "") + format_cost(total)
+    without a cost (the total is then a floor); estimates from configured prices apart, after it
+    (`$0.0042 + ~$0.0011`); empty when there is neither."""
+    unknown = unpriced - estimates  # answers with neither a cost nor an estimate
+    reported = ("≥" if unknown > 0 else "") + format_cost(total) if priced else ""
+    guessed = estimate_text(estimated) if estimates else ""
+    return " + ".join(part for part in (reported, guessed) if part)
 
 
-def spend_note(total: float, priced: int, unpriced: int) -> str:
-    """The export's line on spend: `Total cost: $0.0042 over 3 answers, as the providers reported it`."""
-    if not priced:
-        return ""
-    answers = "1 answer" if priced == 1 else f"{priced} answers"
-    text = f"Total cost: {format_cost(total)} over {answers}, as the providers reported it"
-    if unpriced:
-        text += f"; {unpriced} more answer{'s' if unpriced > 1 else ''} came without a cost"
-    return text
+def spend_note(total: float, priced: int, unpriced: int, estimated: float = 0.0, estimates: int = 0) -> str:
+    """The export's line on spend: `Total cost: $0.0042 over 3 answers, as the providers reported it`,
+    and the estimate from configured prices apart."""
+    parts = []
+    if priced:
+        answers = "1 answer" if priced == 1 else f"{priced} answers"
+        parts.append(f"Total cost: {format_cost(total)} over {answers}, as the providers reported it")
+    if estimates:
+        answers = "1 answer" if estimates == 1 else f"{estimates} answers"
+        parts.append(f"about {format_cost(estimated)} more over {answers}, estimated from configured prices")
+    unknown = unpriced - estimates
+    if parts and unknown > 0:
+        parts.append(f"{unknown} more answer{'s' if unknown > 1 else ''} came without a cost")
+    return "; ".join(parts)

@@ -32,7 +32,10 @@ class Policy:
 
 
 PROBE_KINDS = ("completion", "models", "none")
-CATALOG_KINDS = ("openrouter", "none")  # openrouter: GET /models and /models/{id}/endpoints, free and keyless
+API_KINDS = ("openai", "anthropic", "gemini")
+# openrouter: GET /models and /models/{id}/endpoints, free and keyless; listing: the API's own model
+# listing (Anthropic's /v1/models, Gemini's /v1beta/models) with context lengths, no endpoint health
+CATALOG_KINDS = ("openrouter", "listing", "none")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ProviderConfig:
     headers: dict[str, str] = field(default_factory=dict)
     probe: str | None = None  # overrides health.probe for this provider
     catalog: str = "none"  # one of CATALOG_KINDS: where the provider lists its models and their health
+    api: str = "openai"  # one of API_KINDS: the wire the provider speaks (provider/adapter.py)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ModelConfig:
     id: str  # what is sent to the provider
     provider: str
     policy: Policy
+    max_tokens: int | None = None  # sent when a request names none (Anthropic requires one: 4096 by default)
+    price: tuple[float, float] | None = None  # USD per million tokens (input, output): an estimate's basis
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,17 @@ class Config:
     systems: dict[str, str] = field(default_factory=dict)  # group -> its system prompt (`system:`)
 
     def resolve_model(self, text: str) -> ModelConfig | None:
-        """A model by its name, or by its bare id when that is unambiguous."""
-        if text in self.models:
-            return self.models[text]
-        matches = [m for m in self.models.values() if m.id == text]
+        """A model by its name, or by its bare id or short name when that is unambiguous."""
+        matches = self.models_named(text)
         return matches[0] if len(matches) == 1 else None
+
+    def models_named(self, text: str) -> list[ModelConfig]:
+        """The models `text` names: by name; else by id (one id on two providers names both); else
+        by the short name the screens show (`gpt-4-turbo` for `openai/gpt-4-turbo`)."""
+        if text in self.models:
+            return [self.models[text]]
+        by_id = [m for m in self.models.values() if m.id == text]
+        return by_id or [m for m in self.models.values() if m.id.rsplit("/", 1)[-1] == text]
 
     def chain(self, group: str) -> list[ModelConfig]:
         return [self.models[name] for name in self.groups[group]]
