@@ -81,7 +81,7 @@ def minimal_app_class():
 
 def our_app(folder: Path, base_url: str, groups: dict[str, list[str]], *, health: str = "",
             background: bool = True):
-    """modelfallback's app the way the CLI builds it: groups.yaml through the loader, a state file."""
+    """modelfallback's app the way the CLI builds it: groups.yaml through the loader, a state file, saved chats."""
     from tui.app import ModelFallbackApp
     from tui.engine.api import ModelFallback
     from tui.engine.config.loader import load_config
@@ -90,10 +90,13 @@ def our_app(folder: Path, base_url: str, groups: dict[str, list[str]], *, health
         def on_ready(self) -> None:
             self.ready_at = time.perf_counter()
 
+    from tui.engine.history import ChatHistory
+
     config = load_config(write_groups_yaml(folder, base_url, groups, health=health))
     engine = ModelFallback(config, state_path=folder / "state.json")
+    history = ChatHistory(folder / "chats.sqlite3", time.time)  # saved chats on, as by default: turns are written
     return engine, BenchApp(engine, config_dir=folder / "config", settings_path=folder / "settings.json",
-                            export_dir=folder / "exports", background=background)
+                            export_dir=folder / "exports", background=background, history=history)
 
 
 DEMO_GROUPS = {
