@@ -14,7 +14,7 @@ sent a stream's last byte, `tests/faultserver.py --stream-log`):
 - **key presses** (`typing`): a key every 25 ms from another thread through the driver's
   `send_message`, as a terminal's input thread delivers them, from the first token until the
   answer is on screen (its last frame included); key n is handled when the prompt first shows
-  n x's (a `watch` on the Input);
+  n x's (a `watch` on the prompt's cursor);
 - **stalls**: over the same window, the longest the event loop was busy (a 5 ms sleep that
   overslept), and every garbage collection (`gc.callbacks`: generation and pause).
 """
@@ -69,13 +69,14 @@ class Typist:
 
     def watch(self, prompt) -> None:
         """Key n is handled when the prompt first shows n x's (other changes, such as the prompt
-        emptied when it was sent, do not count)."""
-        def shown(value: str) -> None:
-            count = value.count("x")
+        emptied when it was sent, do not count). The prompt is a TextArea: its cursor (`selection`)
+        moves with every key it takes in, so that is what is watched."""
+        def shown(_selection: object) -> None:
+            count = prompt.text.count("x")
             if count > len(self.handled):
                 self.handled += [time.perf_counter()] * (count - len(self.handled))
 
-        self.app.watch(prompt, "value", shown, init=False)
+        self.app.watch(prompt, "selection", shown, init=False)
 
     def start(self) -> None:
         self._thread.start()
