@@ -146,6 +146,8 @@ class ModelFallbackApp(App):
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(GC_YOUNG, *self._gc_threshold[1:])
         warm_up()  # the Markdown stack, in a thread, while the user reads the first screen
+        if self.history is not None:
+            self.history.begin()  # the saved chats' file, opened once the first screen is up
 
     def tick(self) -> None:
         """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""

@@ -46,7 +46,9 @@ async def open_chats(pilot) -> ChatsScreen:
     return screen
 
 
-async def test_each_turn_is_saved_as_it_ends_and_the_chats_screen_lists_it(tmp_path, engine, history):
+async def test_each_turn_is_saved_as_it_ends_and_the_chats_screen_lists_it(tmp_path, engine):
+    history = ChatHistory(tmp_path / "chats.sqlite3", engine.clock.wall, deferred=True)  # as the CLI opens it
+    assert not history.ready.done()  # nothing opened before the app's first screen
     app = app_for(engine, tmp_path, history=history)
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "how do I retry\nwith backoff?")

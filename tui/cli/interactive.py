@@ -19,7 +19,7 @@ def open_history(engine: ModelFallback, no_history: bool) -> ChatHistory | None:
     from tui.engine.config.paths import history_path
     from tui.engine.history import ChatHistory
 
-    return ChatHistory(history_path(engine.demo), engine.clock.wall)
+    return ChatHistory(history_path(engine.demo), engine.clock.wall, deferred=True)  # the app opens it when up
 
 
 def run(args: argparse.Namespace) -> int:

@@ -41,19 +41,29 @@ class HistoryUnavailable(Exception):
 
 
 class ChatHistory:
-    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float], *, deferred: bool = False) -> None:
+        """`deferred`: the file is opened only after `begin()` (the app calls it once its first
+        screen is drawn, so the open's integrity check never competes with the start)."""
         self.path = path
         self.clock = clock  # wall time, seconds
         self.problem: str | None = None  # why nothing is kept (then every job fails with HistoryUnavailable)
         self.warning: str | None = None  # something the user should know (a corrupt file moved aside)
         self._store = None
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._go = threading.Event()
+        if not deferred:
+            self._go.set()
         self._thread = threading.Thread(target=self._run, name="chat history", daemon=True)
         self._thread.start()
         self.ready: Future[None] = self._submit(lambda store: None)  # opens the file: problems known after it
 
     # -- the thread ----------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Open the file now (jobs given before wait for it)."""
+        self._go.set()
+
     def _run(self) -> None:
+        self._go.wait()
         self._open()
         while True:
             job = self._jobs.get()
@@ -94,6 +104,7 @@ class ChatHistory:
     def close(self, timeout: float = 5.0) -> None:
         """Finish the queued writes, then close the database (blocks: call it from a thread at exit)."""
         self._jobs.put(_STOP)
+        self._go.set()
         self._thread.join(timeout)
 
     # -- writes (queued; nothing waits for them) ---------------------------------------------------
