@@ -23,6 +23,7 @@ from tui.wording.trail import short_name, spend_text
 from tui.screens.chat_dialogs import TextDialog
 
 COLUMNS = ("Title", "Group", "Models", "Date", "Spend")
+LISTED = 200  # the newest chats listed without a search (a search reaches every chat): the table's cost grows per row
 
 
 def when(stamp: float, now: float) -> str:
@@ -90,7 +91,7 @@ class ChatsScreen(Screen[int | None]):
     @work(exclusive=True, group="chats-list")
     async def load(self, text: str) -> None:
         """The newest chats, or those a search finds (the database works on its own thread)."""
-        future = self.history.search(text) if text.strip() else self.history.list()
+        future = self.history.search(text) if text.strip() else self.history.list(LISTED)
         try:
             chats = await asyncio.wrap_future(future)
         except HistoryUnavailable as exc:
