@@ -1,0 +1,87 @@
+"""Shared by the serve tests: an engine on the fault server, the endpoint on a free port, a client.
+
+`served(tmp, fault_server)` starts `ServeApp` on uvicorn (the real server, the real sockets) in
+front of a `ModelFallback` whose providers live on the fault server, with short budgets so every
+fault ends well under a second. Groups: `main: [bad, good]`, `solo: [bad]`, plus `good` alone
+(as a configured model).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from faultserver import FaultServer
+
+from tui.engine.api import ModelFallback
+from tui.engine.config.loader import load_config
+from tui.engine.serve.app import Limits, ServeApp
+from tui.engine.serve.server import LocalServer
+
+KEY = "sk-canary-serve-upstream-9Xq2Lm7Pz4Rt"  # the provider key: must never reach a client or a log
+CLIENT_KEY = "sk-client-own-key-never-forwarded-123"  # what a client sends as its own key
+TOKEN = "serve-token-5a8b1c"
+
+CONFIG = """\
+providers:
+  loop:
+    base_url: {url}
+    api_key_env: MF_SERVE_KEY
+groups:
+  main: [bad, good]
+  solo: [bad]
+policy:
+  connect_timeout: 0.3s
+  ttft_timeout: 0.3s
+  stall_timeout: 0.3s
+  cooldown: {{base: 30s, factor: 2, max: 5m}}
+  retry_after_wait: 0s
+health: {{interval: 2m, timeout: 0.5s, probe: completion, recheck: 1m}}
+{extra}
+"""
+
+
+@dataclass
+class Served:
+    engine: ModelFallback
+    app: ServeApp
+    server: LocalServer
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.address}"
+
+    def client(self, **kwargs: object) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, timeout=5.0, **kwargs)  # type: ignore[arg-type]
+
+
+def make_engine(tmp: Path, fault: FaultServer, extra: str = "") -> ModelFallback:
+    path = tmp / "groups.yaml"
+    path.write_text(CONFIG.format(url=fault.base_url, extra=extra), encoding="utf-8")
+    return ModelFallback(load_config(path), state_path=tmp / "state.json", env={"MF_SERVE_KEY": KEY})
+
+
+@contextlib.asynccontextmanager
+async def served(tmp: Path, fault: FaultServer, *, extra: str = "", token: str | None = None,
+                 limits: Limits | None = None, header_timeout: float = 10.0) -> AsyncIterator[Served]:
+    engine = make_engine(tmp, fault, extra)
+    app = ServeApp(engine, token=token, limits=limits)
+    server = LocalServer(app, "127.0.0.1", 0, header_timeout=header_timeout)
+    await server.start()
+    try:
+        yield Served(engine, app, server)
+    finally:
+        await server.stop()
+        await engine.aclose(settle=False)
+
+
+def chat_body(model: str = "main", stream: bool = False, **extra: object) -> dict:
+    return {"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": stream, **extra}
+
+
+def messages_body(model: str = "main", stream: bool = False, **extra: object) -> dict:
+    return {"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "stream": stream,
+            **extra}
