@@ -32,6 +32,7 @@ class Policy:
 
 
 PROBE_KINDS = ("completion", "models", "none")
+API_KINDS = ("openai", "anthropic", "gemini")
 CATALOG_KINDS = ("openrouter", "none")  # openrouter: GET /models and /models/{id}/endpoints, free and keyless
 
 
@@ -59,6 +60,7 @@ class ProviderConfig:
     headers: dict[str, str] = field(default_factory=dict)
     probe: str | None = None  # overrides health.probe for this provider
     catalog: str = "none"  # one of CATALOG_KINDS: where the provider lists its models and their health
+    api: str = "openai"  # one of API_KINDS: the wire the provider speaks (provider/adapter.py)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class ModelConfig:
     id: str  # what is sent to the provider
     provider: str
     policy: Policy
+    max_tokens: int | None = None  # sent when a request names none (Anthropic requires one: 4096 by default)
+    price: tuple[float, float] | None = None  # USD per million tokens (input, output): an estimate's basis
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.client import Delta, ProviderClient
+from tui.engine.provider.adapter import ChatClient
+from tui.engine.provider.answer import Delta, ToolCallDelta
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.health_record import HealthBook
 
@@ -51,7 +52,7 @@ class ProbeResult:
 
 
 class HealthMonitor:
-    def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
+    def __init__(self, config: Config, clients: Mapping[str, ChatClient], availability: Availability,
                  health: HealthBook, clock: Clock) -> None:
         self.config = config
         self.clients = clients
@@ -186,13 +187,13 @@ class HealthMonitor:
                                 Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"))
         return self._record(model, mode, begin, started, None)
 
-    async def _one_token(self, client: ProviderClient, model: ModelConfig) -> None:
+    async def _one_token(self, client: ChatClient, model: ModelConfig) -> None:
         timeout = self.config.health.timeout
         policy = replace(model.policy, ttft_timeout=min(model.policy.ttft_timeout, timeout),
                          connect_timeout=min(model.policy.connect_timeout, timeout))
         request = ChatRequest(PROBE_PROMPT, stream=True, max_tokens=1)
         async for item in client.chat(model.id, request, policy):
-            if isinstance(item, Delta):
+            if isinstance(item, (Delta, ToolCallDelta)):
                 break  # the first token is proof of life; closing the stream stops the rest
 
     def _record(self, model: ModelConfig, mode: Mode, begin: float, started: float,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from tui.engine.config import Config, ModelConfig
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.provider.catalog import Listed, fetch_endpoints, fetch_listing
-from tui.engine.provider.client import ProviderClient
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
 
@@ -39,7 +39,7 @@ class PreflightNote:
 
 
 class Preflight:
-    def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
+    def __init__(self, config: Config, clients: Mapping[str, ChatClient], availability: Availability,
                  catalog: CatalogBook) -> None:
         self.config = config
         self.clients = clients
@@ -96,7 +96,7 @@ class Preflight:
         self.catalog.record(facts)
         return notes
 
-    async def _uptime(self, client: ProviderClient, model: ModelConfig, timeout: float) -> float | None:
+    async def _uptime(self, client: ChatClient, model: ModelConfig, timeout: float) -> float | None:
         try:
             return (await fetch_endpoints(client, model.id, timeout)).uptime
         except ProviderError:
