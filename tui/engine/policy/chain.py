@@ -130,7 +130,8 @@ class FallbackChain:
                         assert failure is not None
                         failed = self.config.models[attempt.model]
                         alone = race is None or race.second is None  # no retry while a partner runs
-                        retry_wait = None if retried or not alone else self._same_model_wait(failure, partial, failed)
+                        retry_wait = None if retried or not alone else self._same_model_wait(failure, tried.shown,
+                                                                                             failed)
                         if retry_wait is not None:
                             retry_reason = failure.short()
                             attempt.outcome = "retried"
@@ -141,9 +142,10 @@ class FallbackChain:
                         if out_for is not None and out_for != float("inf"):
                             attempt.cooldown_s = round(out_for, 3)
                         attempts.append(attempt)
-                        stop = failure.policy.stop_chain or (bool(partial) and not restart)
+                        ended = tried.shown and not restart  # the client already has part of it
+                        stop = failure.policy.stop_chain or ended
                         yield AttemptFailed(attempt, failure, "stop" if stop else "failover")
-                        if partial and not restart:
+                        if ended:
                             yield ChainFailed(failure.kind.value, f"{failed.name} failed after its answer had begun "
                                               f"({failure.detail or failure.kind.value}); not restarted", attempts)
                             return
@@ -210,9 +212,9 @@ class FallbackChain:
         return Attempt(model.name, model.provider, "skipped", kind=kind, detail=detail,
                        remaining_s=av.remaining_s, source=av.source)
 
-    def _same_model_wait(self, failure: Failure, partial: str, model: ModelConfig) -> float | None:
+    def _same_model_wait(self, failure: Failure, shown: bool, model: ModelConfig) -> float | None:
         """Seconds to wait before retrying the same model once, or None to fail over."""
-        if partial:
+        if shown:
             return None  # something was shown: restart on the next model instead
         if failure.kind is FailureKind.RATE_LIMITED:
             wait = failure.retry_after_s
@@ -267,7 +269,7 @@ class FallbackChain:
                                                kind=failure.kind.value)
             attempt = Attempt(model.name, model.provider, "failed", kind=failure.kind.value, status=failure.status,
                               detail=failure.detail or None, elapsed_ms=elapsed)
-            yield Tried(attempt, failure=failure, partial=partial)
+            yield Tried(attempt, failure=failure, partial=partial, shown=bool(content or calls))
             return
         elapsed = int((self.clock.monotonic() - begin) * 1000)
         self.health.get(model.name).record(True, self.clock.wall(), elapsed, ttft_ms=ttft_ms)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.engine.events import Answered, ToolCallToken, Usage
-from tui.engine.serve.parse import Inbound, parse_anthropic
+from tui.engine.serve.parse import Inbound, read_anthropic
 from tui.engine.serve.wire import StreamWriter, Wire, dumps, new_id
 
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
@@ -101,7 +101,7 @@ class AnthropicWire(Wire):
     name = "anthropic"
 
     def parse(self, body: Any) -> Inbound:
-        return parse_anthropic(body)
+        return read_anthropic(body)
 
     def error(self, status: int, message: str, *, code: str | None = None) -> bytes:
         kind = ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")

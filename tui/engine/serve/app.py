@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.engine.api import ModelFallback
+from tui.engine.failures import RequestError
 from tui.engine.serve.anthropic_wire import AnthropicWire
 from tui.engine.serve.openai_wire import OpenAIWire
-from tui.engine.serve.parse import BadRequest
 from tui.engine.serve.relay import Relay, send_body
 from tui.engine.serve.traffic import Traffic
 from tui.engine.serve.wire import Wire, dumps
@@ -154,8 +154,8 @@ class ServeApp:
             raise _Refused(400, f"the request body is not valid JSON ({detail})") from None
         try:
             return wire.parse(data)
-        except BadRequest as exc:
-            raise _Refused(400, exc.message) from None
+        except RequestError as exc:
+            raise _Refused(400, str(exc)) from None
 
     async def _chat(self, scope: dict[str, Any], receive: Receive, send: Send, wire: Wire, path: str) -> None:
         inbound = self._parse(await self._read_body(scope, receive), wire)

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from tui.engine.events import Answered, ToolCallToken, Usage
-from tui.engine.serve.parse import Inbound, parse_openai
+from tui.engine.serve.parse import Inbound, read_openai
 from tui.engine.serve.wire import StreamWriter, Wire, dumps, new_id
 
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "invalid_request_error",
@@ -89,7 +89,7 @@ class OpenAIWire(Wire):
     name = "openai"
 
     def parse(self, body: Any) -> Inbound:
-        return parse_openai(body)
+        return read_openai(body)
 
     def error(self, status: int, message: str, *, code: str | None = None) -> bytes:
         kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
