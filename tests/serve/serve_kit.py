@@ -2,13 +2,15 @@
 
 `served(tmp, fault_server)` starts `ServeApp` on uvicorn (the real server, the real sockets) in
 front of a `ModelFallback` whose providers live on the fault server, with short budgets so every
-fault ends well under a second. Groups: `main: [bad, good]`, `solo: [bad]`, plus `good` alone
-(as a configured model).
+fault ends well under a second. Groups: `main: [bad, good]`, `solo: [bad]`, `cross: [bad, cgood]`
+where `cgood` is behind a provider speaking Anthropic's Messages API (the fault server answers
+each request in the API its path names); any configured model can be named alone too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +32,14 @@ providers:
   loop:
     base_url: {url}
     api_key_env: MF_SERVE_KEY
+  claude:
+    base_url: {url}
+    api_key_env: MF_SERVE_KEY
+default_provider: loop
 groups:
   main: [bad, good]
   solo: [bad]
+  cross: [bad, {{id: cgood, provider: claude}}]
 policy:
   connect_timeout: 0.3s
   ttft_timeout: 0.3s
@@ -61,7 +68,9 @@ class Served:
 def make_engine(tmp: Path, fault: FaultServer, extra: str = "") -> ModelFallback:
     path = tmp / "groups.yaml"
     path.write_text(CONFIG.format(url=fault.base_url, extra=extra), encoding="utf-8")
-    return ModelFallback(load_config(path), state_path=tmp / "state.json", env={"MF_SERVE_KEY": KEY})
+    config = load_config(path)
+    config.providers["claude"] = dataclasses.replace(config.providers["claude"], api="anthropic")
+    return ModelFallback(config, state_path=tmp / "state.json", env={"MF_SERVE_KEY": KEY})
 
 
 @contextlib.asynccontextmanager
