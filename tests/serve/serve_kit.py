@@ -94,3 +94,54 @@ def chat_body(model: str = "main", stream: bool = False, **extra: object) -> dic
 def messages_body(model: str = "main", stream: bool = False, **extra: object) -> dict:
     return {"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "stream": stream,
             **extra}
+
+
+def sse_events(text: str) -> list[tuple[str | None, str]]:
+    """An SSE body as (event name or None, data) pairs."""
+    events = []
+    for block in text.split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data.append(line[6:])
+        if data:
+            events.append((name, "\n".join(data)))
+    return events
+
+
+def openai_stream_text(text: str) -> tuple[str, bool, dict | None]:
+    """(the content, whether it ended cleanly with a finish reason and [DONE], the error if one came)."""
+    import json
+
+    content, finished, done, error = [], False, False, None
+    for _, data in sse_events(text):
+        if data == "[DONE]":
+            done = True
+            continue
+        chunk = json.loads(data)
+        if "error" in chunk:
+            error = chunk["error"]
+        for choice in chunk.get("choices", []):
+            content.append(choice.get("delta", {}).get("content") or "")
+            finished = finished or choice.get("finish_reason") in ("stop", "length", "tool_calls")
+    return "".join(content), finished and done and error is None, error
+
+
+def anthropic_stream_text(text: str) -> tuple[str, bool, dict | None]:
+    """(the text, whether it ended with message_delta + message_stop, the error event's error)."""
+    import json
+
+    content, stopped, delta, error = [], False, False, None
+    for name, data in sse_events(text):
+        event = json.loads(data)
+        if name == "error":
+            error = event["error"]
+        elif name == "content_block_delta" and event["delta"]["type"] == "text_delta":
+            content.append(event["delta"]["text"])
+        elif name == "message_delta":
+            delta = True
+        elif name == "message_stop":
+            stopped = True
+    return "".join(content), delta and stopped and error is None, error
