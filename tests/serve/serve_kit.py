@@ -42,8 +42,8 @@ groups:
   cross: [bad, {{id: cgood, provider: claude}}]
 policy:
   connect_timeout: 0.3s
-  ttft_timeout: 0.3s
-  stall_timeout: 0.3s
+  ttft_timeout: {ttft}s
+  stall_timeout: {ttft}s
   cooldown: {{base: 30s, factor: 2, max: 5m}}
   retry_after_wait: 0s
 health: {{interval: 2m, timeout: 0.5s, probe: completion, recheck: 1m}}
@@ -62,12 +62,13 @@ class Served:
         return f"http://{self.server.address}"
 
     def client(self, **kwargs: object) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, timeout=5.0, **kwargs)  # type: ignore[arg-type]
+        kwargs.setdefault("timeout", 5.0)
+        return httpx.AsyncClient(base_url=self.url, **kwargs)  # type: ignore[arg-type]
 
 
-def make_engine(tmp: Path, fault: FaultServer, extra: str = "") -> ModelFallback:
+def make_engine(tmp: Path, fault: FaultServer, extra: str = "", ttft: float = 0.3) -> ModelFallback:
     path = tmp / "groups.yaml"
-    path.write_text(CONFIG.format(url=fault.base_url, extra=extra), encoding="utf-8")
+    path.write_text(CONFIG.format(url=fault.base_url, extra=extra, ttft=ttft), encoding="utf-8")
     config = load_config(path)
     config.providers["claude"] = dataclasses.replace(config.providers["claude"], api="anthropic")
     return ModelFallback(config, state_path=tmp / "state.json", env={"MF_SERVE_KEY": KEY})
@@ -75,8 +76,10 @@ def make_engine(tmp: Path, fault: FaultServer, extra: str = "") -> ModelFallback
 
 @contextlib.asynccontextmanager
 async def served(tmp: Path, fault: FaultServer, *, extra: str = "", token: str | None = None,
-                 limits: Limits | None = None, header_timeout: float = 10.0) -> AsyncIterator[Served]:
-    engine = make_engine(tmp, fault, extra)
+                 limits: Limits | None = None, header_timeout: float = 10.0,
+                 ttft: float = 0.3) -> AsyncIterator[Served]:
+    """`ttft`: the first-token and stall budgets, in seconds."""
+    engine = make_engine(tmp, fault, extra, ttft)
     app = ServeApp(engine, token=token, limits=limits)
     server = LocalServer(app, "127.0.0.1", 0, header_timeout=header_timeout)
     await server.start()
