@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from serve_kit import CLIENT_KEY, KEY, TOKEN, chat_body, messages_body, served
 
 from tui.cli import main
-from tui.cli.serve import server_token
 from tui.engine.serve.app import Limits
-from tui.engine.serve.server import ServeError
+from tui.engine.serve.server import ServeError, server_token
 from tui.wording.served import served_line
 
 
@@ -63,12 +62,12 @@ async def test_provider_keys_never_reach_a_client_or_a_log(tmp_path, fault_serve
 
 def test_a_public_address_needs_a_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(ServeError, match="without a token"):
-        server_token("0.0.0.0", None)
-    assert server_token("127.0.0.1", None) is None
-    monkeypatch.setenv("MF_TEST_TOKEN", "secret-token-1")
-    assert server_token("0.0.0.0", "MF_TEST_TOKEN") == "secret-token-1"
+        server_token("0.0.0.0", None, {})
+    assert server_token("127.0.0.1", None, {}) is None
+    env = {"MF_TEST_TOKEN": "secret-token-1"}
+    assert server_token("0.0.0.0", "MF_TEST_TOKEN", env) == "secret-token-1"
     with pytest.raises(ServeError, match="not set"):
-        server_token("0.0.0.0", "MF_TEST_TOKEN_MISSING")
+        server_token("0.0.0.0", "MF_TEST_TOKEN_MISSING", env)
     assert main(["--demo", "serve", "--listen", "0.0.0.0:0"]) == 2
     err = capsys.readouterr().err
     assert "without a token" in err and err.count("\n") == 1 and "Traceback" not in err

@@ -16,35 +16,18 @@ import sys
 
 from tui.cli.common import EXIT_OK, UsageError, open_engine, print_notices
 from tui.engine.api import ModelFallback
-from tui.engine.serve.server import DEFAULT_LISTEN, LocalServer, ServeError, is_loopback, parse_listen, require
+from tui.engine.serve import server as serve_server
+from tui.engine.serve.server import DEFAULT_LISTEN, LocalServer, ServeError, require
 from tui.engine.serve.traffic import Served
 from tui.wording.served import served_line
 
 TICK_S = 1.0
 
 
-def server_token(host: str, token_env: str | None) -> str | None:
-    """The token clients must send: required off loopback, read from the environment variable named."""
-    if token_env is None:
-        if not is_loopback(host):
-            raise ServeError(f"refusing to listen on {host} without a token: add --token-env NAME (an environment "
-                             "variable holding the token clients must send)")
-        return None
-    token = os.environ.get(token_env, "").strip()
-    if not token:
-        raise ServeError(f"--token-env: ${token_env} is not set or empty")
-    return token
-
-
 def open_server(engine: ModelFallback, listen: str, token_env: str | None, *, signals: bool) -> LocalServer:
-    """The app on its bound socket (not yet accepting); ServeError as a UsageError."""
-    from tui.engine.serve.app import ServeApp
-
+    """`server.open_server` with its ServeError as a usage error (exit 2, one line)."""
     try:
-        require()
-        host, port = parse_listen(listen)
-        token = server_token(host, token_env)
-        return LocalServer(ServeApp(engine, token=token), host, port, signals=signals)
+        return serve_server.open_server(engine, listen, token_env, os.environ, signals=signals)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
 

@@ -14,8 +14,11 @@ import asyncio
 import contextlib
 import ipaddress
 import socket
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.engine.api import ModelFallback
 
 DEFAULT_LISTEN = "127.0.0.1:4141"
 INSTALL_HINT = "serve needs the serve extra: pip install 'modelfallback[serve]'"
@@ -118,6 +121,32 @@ def _guarded_protocol(header_timeout: float) -> type:
             super().connection_lost(exc)
 
     return GuardedHttpTools
+
+
+def server_token(host: str, token_env: str | None, env: Mapping[str, str]) -> str | None:
+    """The token clients must send: required off loopback, read from the environment variable named."""
+    if token_env is None:
+        if not is_loopback(host):
+            raise ServeError(f"refusing to listen on {host} without a token: add --token-env NAME (an environment "
+                             "variable holding the token clients must send)")
+        return None
+    token = env.get(token_env, "").strip()
+    if not token:
+        raise ServeError(f"--token-env: ${token_env} is not set or empty")
+    return token
+
+
+def open_server(engine: ModelFallback, listen: str, token_env: str | None, env: Mapping[str, str], *,
+                signals: bool = False) -> LocalServer:
+    """The endpoint for `engine` on its bound socket, not yet accepting (`start()` does): the
+    headless command and the TUI open it the same way, before anything else starts, so a missing
+    extra, a bad or busy address or a missing token is a usage error at once."""
+    from tui.engine.serve.app import ServeApp
+
+    require()
+    host, port = parse_listen(listen)
+    token = server_token(host, token_env, env)
+    return LocalServer(ServeApp(engine, token=token), host, port, signals=signals)
 
 
 class LocalServer:
