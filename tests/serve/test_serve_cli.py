@@ -32,9 +32,10 @@ policy: {{connect_timeout: 1s, ttft_timeout: 2s, stall_timeout: 2s, cooldown: {{
 def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if it were not installed
-    assert main(["--demo", "serve"]) == 2
-    err = capsys.readouterr().err
-    assert err == "modelfallback: serve needs the serve extra: pip install 'modelfallback[serve]'\n"
+    for argv in (["--demo", "serve"], ["--demo", "--serve"], ["--demo", "--serve", "127.0.0.1:0"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err == "modelfallback: serve needs the serve extra: pip install 'modelfallback[serve]'\n"
 
 
 def test_bad_listen_addresses_are_usage_errors(capsys: pytest.CaptureFixture) -> None:
