@@ -33,7 +33,7 @@ ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 40
                     429: "rate_limit_error", 500: "api_error", 504: "timeout_error", 529: "overloaded_error"}
 GRPC = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
          408: "DEADLINE_EXCEEDED", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
-         503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+         502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED", 529: "UNAVAILABLE"}
 _GOOGLE = "type.googleapis.com/google.rpc."
 
 

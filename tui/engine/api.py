@@ -246,7 +246,7 @@ class ModelFallback:
         persisted = data.get("health", {}).get(model)
         av = self.availability.of(cfg.name, data)
         status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
-                              self.health.get(cfg.name), persisted)
+                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api)
         next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:

@@ -33,7 +33,9 @@ class Policy:
 
 PROBE_KINDS = ("completion", "models", "none")
 API_KINDS = ("openai", "anthropic", "gemini")
-CATALOG_KINDS = ("openrouter", "none")  # openrouter: GET /models and /models/{id}/endpoints, free and keyless
+# openrouter: GET /models and /models/{id}/endpoints, free and keyless; listing: the API's own model
+# listing (Anthropic's /v1/models, Gemini's /v1beta/models) with context lengths, no endpoint health
+CATALOG_KINDS = ("openrouter", "listing", "none")
 
 
 @dataclass(frozen=True)

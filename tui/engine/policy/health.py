@@ -28,7 +28,7 @@ from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import ChatClient
+from tui.engine.provider.adapter import ChatClient, did_you_mean
 from tui.engine.provider.answer import Delta, ToolCallDelta
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.health_record import HealthBook
@@ -177,7 +177,8 @@ class HealthMonitor:
                         listings[model.provider] = asyncio.ensure_future(client.list_models(timeout))
                     listed = await asyncio.shield(listings[model.provider])
                     if model.id not in listed:
-                        raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"))
+                        raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"
+                                                    + did_you_mean(model.id, list(listed))))
                 else:
                     await self._one_token(client, model)
         except ProviderError as exc:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from tui.engine.config import Config, ModelConfig
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.provider.catalog import Listed, fetch_endpoints, fetch_listing
-from tui.engine.provider.adapter import ChatClient
+from tui.engine.provider.adapter import ChatClient, did_you_mean
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
 
@@ -89,6 +89,9 @@ class Preflight:
                 self._back_if_listed(model)
             else:
                 notes.append(PreflightNote(provider, model.name, self._not_listed(model, provider, listing)))
+        if self.config.providers[provider].catalog != "openrouter":  # only OpenRouter publishes endpoint health
+            self.catalog.record(facts)
+            return notes
         healths = await asyncio.gather(*(self._uptime(client, m, timeout) for m in listed))
         for model, uptime in zip(listed, healths, strict=True):
             if uptime is not None:
@@ -103,10 +106,7 @@ class Preflight:
             return None  # endpoint health is a nicety: no figure rather than a wrong one
 
     def _not_listed(self, model: ModelConfig, provider: str, listing: dict[str, Listed]) -> str:
-        import difflib  # only for a model the listing lacks
-
-        close = difflib.get_close_matches(model.id, list(listing), n=1, cutoff=0.6)
-        detail = f"not listed by {provider}" + (f"; did you mean '{close[0]}'?" if close else "")
+        detail = f"not listed by {provider}" + did_you_mean(model.id, list(listing))
         av = self.availability.of(model.name)
         if not (av.state == "disabled" and (av.source == "manual" or av.kind == FailureKind.NOT_FOUND.value)):
             self.availability.record_failure(model.name, Failure(FailureKind.NOT_FOUND, detail))

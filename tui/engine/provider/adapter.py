@@ -15,7 +15,6 @@ Adding an API: docs/architecture.md, "Adding a provider API".
 
 from __future__ import annotations
 
-import difflib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -44,6 +43,8 @@ class Listed:
 
 def did_you_mean(wanted: str, listed: list[str]) -> str:
     """`; did you mean 'x'?` for the closest listed id, or nothing."""
+    import difflib  # here: only a model a listing lacks needs it
+
     close = difflib.get_close_matches(wanted, listed, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

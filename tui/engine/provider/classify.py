@@ -58,7 +58,8 @@ _VAGUE_5XX = {K.RATE_LIMITED, K.UNAVAILABLE, K.TIMEOUT}  # these ids refine a va
 
 _CONTEXT_TEXT = re.compile(
     r"context[ _-]?(length|window)|maximum context|contextwindowexceeded|prompt is too long|"
-    r"too many (input )?tokens|input is too long|reduce the length", re.I)
+    r"too many (input )?tokens|input is too long|reduce the length|exceeds? (the )?context limit|"
+    r"exceeds the maximum number of tokens", re.I)
 _MODEL_MISSING_TEXT = re.compile(
     r"not a valid model|model\b.{0,80}\b(does not exist|not found|is not supported)|unknown model|"
     r"no such model|model_not_found", re.I)
