@@ -13,6 +13,7 @@ serve process's peak memory with 256 concurrent streams.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import tempfile
@@ -211,6 +212,41 @@ def run_memory(quick: bool = False) -> Result:
                   peak <= 150, details)
 
 
+def _typed_while_served(base_url: str, seconds: float, clients: int) -> dict:
+    """Key presses into the TUI with --serve while `clients` callers loop requests against it."""
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve_tui", "--base-url", base_url, "--seconds",
+                             str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO,
+                            env=child_env())
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        url = json.loads(proc.stdout.readline())["url"]
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        rate = asyncio.run(_throughput(url, clients, seconds)) if clients else 0.0
+        result = json.loads(proc.stdout.readline())
+        proc.stdin.write("done\n")
+        proc.stdin.flush()
+    finally:
+        proc.wait(60)
+    return {**result, "rate": rate}
+
+
+def run_tui_keys(quick: bool = False) -> Result:
+    seconds = 3.0 if quick else 6.0
+    with LoopbackServer(SCRIPT) as provider:
+        idle = _typed_while_served(provider.base_url, seconds, 0)
+        busy = _typed_while_served(provider.base_url, seconds, 64)
+    met = busy["key_presses"] > 0 and busy["key_max_ms"] < 100
+    details = (f"a key every 25 ms for {seconds:.0f} s into the TUI with --serve while 64 clients loop non-streamed "
+               f"requests through its endpoint ({busy['served']} served, {busy['rate']:.0f} req/s): "
+               f"{busy['key_presses']} keys, median {busy['key_median_ms']:.1f} ms, p90 {busy['key_p90_ms']:.1f} ms, "
+               f"max {busy['key_max_ms']:.1f} ms; with no clients: median {idle['key_median_ms']:.1f} ms, "
+               f"max {idle['key_max_ms']:.1f} ms")
+    return Result("serve-tui-keys", "serve: a key press in the TUI with --serve under 64 clients (max)",
+                  busy["key_max_ms"], "ms", idle["key_max_ms"], "< 100 ms", met, details,
+                  {"busy": busy, "idle": idle})
+
+
 class _Row:
     def __init__(self, name: str, title: str, target: str, runner) -> None:
         self.NAME, self.TITLE, self.TARGET, self.run = name, title, target, runner
@@ -223,5 +259,6 @@ ROWS = [
     _Row("serve-ttft-64", "serve: time to first token added, 64 clients", "p50 ≤ 1 ms, p99 ≤ 5 ms", run_ttft_64),
     _Row("serve-rps", "serve: requests per second, 64 clients", "≥ half of bare aiohttp", run_rps),
     _Row("serve-memory", "serve: peak memory, 256 concurrent streams", "≤ 150 MB", run_memory),
+    _Row("serve-tui-keys", "serve: a key press in the TUI with --serve, 64 clients", "< 100 ms", run_tui_keys),
 ]
 

@@ -24,10 +24,11 @@ from tui.wording.served import served_line
 TICK_S = 1.0
 
 
-def open_server(engine: ModelFallback, listen: str, token_env: str | None, *, signals: bool) -> LocalServer:
+def open_server(engine: ModelFallback, listen: str, token_env: str | None, *, signals: bool,
+                chats: int | None = None) -> LocalServer:
     """`server.open_server` with its ServeError as a usage error (exit 2, one line)."""
     try:
-        return serve_server.open_server(engine, listen, token_env, os.environ, signals=signals)
+        return serve_server.open_server(engine, listen, token_env, os.environ, signals=signals, chats=chats)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
 

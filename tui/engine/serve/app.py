@@ -45,6 +45,10 @@ class Limits:
     body_bytes: int = 32 * 1024 * 1024
     body_timeout: float = 30.0  # the whole body, once the headers are in
     header_timeout: float = 10.0  # the request line and headers (enforced by the server's protocol)
+    # Chats running at once; more wait their turn (None: no limit). Inside the TUI the endpoint
+    # shares the event loop with the screen: a bounded number of chats keeps each turn of the loop
+    # short, so a key press is handled between them however many clients call.
+    chats: int | None = None
 
 
 class _Refused(Exception):
@@ -73,6 +77,7 @@ class ServeApp:
         self.token = token
         self.limits = limits or Limits()
         self.traffic = traffic or Traffic()
+        self._turns = None if self.limits.chats is None else asyncio.Semaphore(self.limits.chats)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -182,7 +187,11 @@ class ServeApp:
 
         watcher = asyncio.get_running_loop().create_task(watch())
         try:
-            await Relay(self.engine, self.traffic, wire, inbound, record, send).run()
+            if self._turns is None:
+                await Relay(self.engine, self.traffic, wire, inbound, record, send).run()
+            else:
+                async with self._turns:
+                    await Relay(self.engine, self.traffic, wire, inbound, record, send).run()
         except asyncio.CancelledError:
             if not gone:
                 self.traffic.end(record, "cancelled", 499, "server shutting down")

@@ -137,16 +137,16 @@ def server_token(host: str, token_env: str | None, env: Mapping[str, str]) -> st
 
 
 def open_server(engine: ModelFallback, listen: str, token_env: str | None, env: Mapping[str, str], *,
-                signals: bool = False) -> LocalServer:
+                signals: bool = False, chats: int | None = None) -> LocalServer:
     """The endpoint for `engine` on its bound socket, not yet accepting (`start()` does): the
     headless command and the TUI open it the same way, before anything else starts, so a missing
     extra, a bad or busy address or a missing token is a usage error at once."""
-    from tui.engine.serve.app import ServeApp
+    from tui.engine.serve.app import Limits, ServeApp
 
     require()
     host, port = parse_listen(listen)
     token = server_token(host, token_env, env)
-    return LocalServer(ServeApp(engine, token=token), host, port, signals=signals)
+    return LocalServer(ServeApp(engine, token=token, limits=Limits(chats=chats)), host, port, signals=signals)
 
 
 class LocalServer:
