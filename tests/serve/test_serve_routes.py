@@ -151,3 +151,21 @@ async def test_unknown_fields_pass_through_to_the_same_api(tmp_path, fault_serve
         await client.post("/v1/messages", json=messages_body("cross", top_k=5, metadata={"user_id": "u1"}))
         assert fault_server.requests[-1].json["top_k"] == 5
         assert fault_server.requests[-1].json["metadata"] == {"user_id": "u1"}
+
+
+async def test_chats_beyond_the_limit_wait_their_turn(tmp_path, fault_server: FaultServer) -> None:
+    """`Limits(chats=1)` (the TUI uses a small limit): a second chat starts upstream only when the first ended."""
+    import asyncio
+
+    from tui.engine.serve.app import Limits
+
+    fault_server.script("good", Stream(tokens=10, delay=0.05))
+    async with served(tmp_path, fault_server, limits=Limits(chats=1)) as s, s.client() as client:
+        first = asyncio.ensure_future(client.post("/v1/chat/completions", json=chat_body("good", stream=True)))
+        await asyncio.sleep(0.2)  # the first is streaming
+        second = asyncio.ensure_future(client.post("/v1/chat/completions", json=chat_body("good", stream=True)))
+        await asyncio.sleep(0.1)
+        assert len(fault_server.requests_for("good")) == 1 and not first.done()
+        results = await asyncio.gather(first, second)
+        assert [openai_stream_text(r.text)[1] for r in results] == [True, True]
+        assert len(fault_server.requests_for("good")) == 2
