@@ -24,8 +24,8 @@ from benchmarks.tui_stream import Typist, latency_summary
 
 async def run(base_url: str, seconds: float) -> None:
     from tui.engine.serve.app import Limits, ServeApp
-    from tui.engine.serve.server import LocalServer
-    from tui.screens.serving import TUI_CHATS, Serving
+    from tui.engine.serve.server import TUI_CHATS, LocalServer
+    from tui.screens.serving import Serving
 
     with tempfile.TemporaryDirectory(prefix="mf-bench-serve-tui-") as tmp:
         folder = Path(tmp)

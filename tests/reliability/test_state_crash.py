@@ -159,8 +159,8 @@ _STATE_PATH_CASES = [
 @pytest.mark.parametrize(("where", "command"), _STATE_PATH_CASES)
 def test_a_state_path_that_cannot_hold_the_file_is_exit_2_and_moves_nothing(world, where: str, command: list[str],
                                                                             monkeypatch, capsys) -> None:
-    """`--state` naming a directory used to *rename that directory* ("moved aside"), and a path below a
-    file or in an unwritable place ended in a traceback. It is a setup problem: exit 2, one line."""
+    """`--state` naming a directory, a path below a file or one in an unwritable place is a setup
+    problem: exit 2, one line, no traceback, and the directory is never renamed ("moved aside")."""
     tmp, config, _, _ = world
     folder = tmp / "my-folder"
     folder.mkdir()

@@ -100,7 +100,7 @@ async def test_all_models_down_keeps_the_prompt(tmp_path):
         assert chat.prompt.value == "anyone there?"
         assert chat.history == []
         # a second send while everything is out: the chat counts down to the first model back
-        # (issue 13: it would send by itself then); Esc cancels and the prompt comes back
+        # (it sends by itself then); Esc cancels and the prompt comes back
         chat.prompt.value = ""
         await send(pilot, "still?")
         second = chat.query(AnswerView).last()

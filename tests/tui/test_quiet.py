@@ -1,4 +1,4 @@
-"""A quieter screen (issue 13.4): automatic events go to the event log and the status line (the
+"""A quiet screen: automatic events go to the event log and the status line (the
 models panel's bottom edge), never to toasts; toasts only for the user's own actions and for
 "every model of the group is out"."""
 
@@ -117,7 +117,7 @@ async def test_every_model_out_toasts_once(tmp_path, monkeypatch):
 
 
 async def test_a_due_recheck_runs_from_the_tick_and_is_told_quietly(tmp_path, monkeypatch):
-    """The panel's `check due` is kept: the tick starts the engine's rechecks (issue 10), and what
+    """The panel's `check due` is kept: the tick starts the engine's rechecks, and what
     a recheck found goes to the log and the status line, not to a toast."""
     engine = sim_engine(tmp_path, {"vendor/alpha": Sequence([Unavailable(), Unavailable(), FAST])})
     app = app_for(engine, tmp_path)

@@ -1,5 +1,5 @@
-"""Spend on screen (issue 13.3): each answer's reported cost in its trail, the conversation's total
-in the header, both in the export; no reported cost shows nothing, never an estimate."""
+"""Spend on screen: each answer's reported cost in its trail, the conversation's total in the
+header, both in the export; no reported cost and no configured price shows nothing."""
 
 from __future__ import annotations
 

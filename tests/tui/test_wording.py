@@ -137,3 +137,13 @@ def test_the_trail_shows_an_estimate_only_without_a_reported_cost() -> None:
 
     assert format_trail([], answered(Usage(10, 20, 30, None, estimated_cost=0.0031))).endswith("20 tok · ~$0.0031")
     assert format_trail([], answered(Usage(10, 20, 30, 0.002, estimated_cost=0.0031))).endswith("20 tok · $0.002")
+
+
+def test_the_api_column_shows_only_when_models_speak_several_apis_and_goes_first():
+    demo = ["claude-sonnet-4-5", "gemini-2.5-flash", "openai/gpt-4-turbo"]
+    assert "api" not in plan(200, demo, uptime=True).keys  # one API everywhere: no column
+    wide = plan(200, demo, uptime=True, apis=True)
+    assert wide.keys == ["status", "model", "out", "api", "last", "p50", "ok", "checked", "uptime", "note"]
+    narrower = next(plan(w, demo, uptime=True, apis=True) for w in range(200, 59, -1)
+                    if len(plan(w, demo, uptime=True, apis=True).keys) < len(wide.keys))
+    assert "api" not in narrower.keys and "uptime" in narrower.keys  # the first to go

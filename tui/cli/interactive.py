@@ -13,7 +13,7 @@ def run(args: argparse.Namespace) -> int:
     server = None
     if args.serve is not None:  # bound now: a bad address or a missing extra is a usage error, not a screen
         from tui.cli.serve import open_server
-        from tui.screens.serving import TUI_CHATS
+        from tui.engine.serve.server import TUI_CHATS
 
         server = open_server(engine, args.serve, args.token_env, signals=False, chats=TUI_CHATS)
     from tui.app import make_app  # here: the subcommands never pay for importing Textual

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-COMMANDS = ("chat", "check", "status", "disable", "enable", "serve")
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

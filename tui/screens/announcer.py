@@ -1,4 +1,4 @@
-"""What the user is told, and where (issue 13.4: a quieter screen).
+"""What the user is told, and where: a quiet screen.
 
 - The **event log** gets every line, timestamped.
 - The **status line** (the models panel's bottom edge, see `StatusLine`) shows the latest

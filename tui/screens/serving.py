@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 
-TUI_CHATS = 4  # served chats at once inside the TUI: the screen shares their event loop (see Limits.chats)
-
-
 def serving_text(address: str, in_flight: int, today: int) -> str:
     return f"serving {address} · {in_flight} in flight · {today} today"
 

@@ -1,4 +1,4 @@
-"""Which columns of the models panel fit a given width, and how wide each one is (issue 13.5).
+"""Which columns of the models panel fit a given width, and how wide each one is.
 
 Status, model and the out-for countdown always stay. When the panel is too narrow for everything,
 the less important parts go first, in `DROPS` order:

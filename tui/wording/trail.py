@@ -27,8 +27,8 @@ def attempt_text(a: Attempt) -> str:
     if a.outcome == "skipped":
         if a.kind == "no_key":
             return f"skipped {name} (no key)"
-        if a.kind == "context_length":
-            return f"skipped {name} ({a.detail})"  # `context 8k < ~11k`
+        if a.kind in ("context_length", "unsupported"):
+            return f"skipped {name} ({a.detail})"  # `context 8k < ~11k`, or what its API cannot carry
         left = "until enabled" if a.remaining_s is None else format_countdown(a.remaining_s)
         why = (a.detail or "").split(",")[0]  # manual, the failure kind, or the provider's block reason
         return f"skipped {name} ({a.kind} {left}, {why})"

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 DEFAULT_LISTEN = "127.0.0.1:4141"
 INSTALL_HINT = "serve needs the serve extra: pip install 'modelfallback[serve]'"
 KEEP_ALIVE_S = 5.0
+# Served chats at once when the endpoint shares its event loop with the TUI's screen (`--serve`):
+# more wait their turn, so a key press is handled between them (README: serve performance).
+TUI_CHATS = 4
 
 
 class ServeError(Exception):

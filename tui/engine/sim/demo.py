@@ -22,9 +22,10 @@ cheap   llama-3.1-8b-instruct → mistral-7b-instruct
         four, fixed by the seed: its second request fails) shows up in health checks and the
         models panel rather than in answers.
 direct  claude-sonnet-4-5 (Anthropic's API) → gemini-2.5-flash (Gemini's API) → openai/gpt-4o-mini
-   0 s  claude-sonnet-4-5 answers 529 overloaded_error on Anthropic's own wire → out 0:10;
-        gemini-2.5-flash answers on Gemini's wire: a failover from one API to another. Its
-        outage ends at 40 s; its probes bring it back after that.
+   0 s  claude-sonnet-4-5 passes its health checks, but its first real chat gets 529
+        overloaded_error on Anthropic's own wire → out 0:10, and gemini-2.5-flash answers on
+        Gemini's wire: a failover from one API to another, in the chat's attempt trail. Its
+        rechecks bring it back; chats fail over again until its outage ends at 40 s.
 
 Models not in the script (a user's own groups.yaml with --demo) are simply healthy.
 """
@@ -69,10 +70,10 @@ def demo_scripts() -> dict[str, Behaviour]:
         "mistralai/mistral-7b-instruct": Flaky(p=0.25, failure=Unavailable(),
                                                ok=Healthy(ttft=0.2, tokens_per_s=110)),
         # direct: each model on its vendor's own API
-        "claude-sonnet-4-5": Timeline([
+        "claude-sonnet-4-5": ChatsOnly(Timeline([
             (0.0, Unavailable()),  # Anthropic's wire spells it 529 overloaded_error
             (40.0, Healthy(ttft=0.5, tokens_per_s=70)),
-        ]),
+        ]), probes=Healthy(ttft=0.3, tokens_per_s=70)),
         "gemini-2.5-flash": Healthy(ttft=0.3, tokens_per_s=110),
         "openai/gpt-4o-mini": Healthy(ttft=0.25, tokens_per_s=100),
     }
