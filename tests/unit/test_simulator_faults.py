@@ -271,7 +271,8 @@ async def test_demo_covers_the_default_groups_and_env() -> None:
     config = load_config(GROUPS_YAML)
     assert set(demo_scripts()) == {m.id for m in config.models.values()}
     assert demo_env() == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
-    assert demo_env(config) == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
+    assert demo_env(config) == {"OPENROUTER_API_KEY": "demo-no-key-needed", "ANTHROPIC_API_KEY": "demo-no-key-needed",
+                                "GEMINI_API_KEY": "demo-no-key-needed"}
     assert "no network" in DEMO_NOTICE and "no API key" in DEMO_NOTICE
     status, events, _ = await run(demo_transport(speed=FAST), body("someone/unscripted"))
     assert status == 200 and events[-1] == "[DONE]"
