@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-COMMANDS = ("chat", "check", "status", "disable", "enable")
+COMMANDS = ("chat", "check", "status", "disable", "enable", "doctor")
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -56,4 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     enable = add("enable", "bring a disabled or blocked model back now")
     enable.add_argument("model")
+
+    doctor = add("doctor", "check the whole setup (config, keys, providers, models, groups, state, clock, terminal) "
+                           "and say how to fix each problem")
+    doctor.add_argument("-g", "--group", help="only this group, its models and their providers")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object with every check")
+    doctor.add_argument("--offline", action="store_true",
+                        help="contact no provider (no key call, no listing, no probe); the state is still checked")
     return parser

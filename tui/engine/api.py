@@ -29,9 +29,12 @@ from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 from tui.engine.state.status import ModelStatus, first_back, model_status
 from tui.engine.state.store import open_store
+from tui.engine.text import did_you_mean
 
 if TYPE_CHECKING:
     import httpx
+
+    from tui.engine.config.paths import Located
 
 DEFAULT = object()  # "use the configured manual_disable duration"
 WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another process may bring one back)
@@ -39,10 +42,7 @@ WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another 
 
 class UnknownModel(KeyError):
     def __init__(self, text: str, known: Sequence[str]) -> None:
-        import difflib  # only for a mistyped model name
-
-        close = difflib.get_close_matches(text, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(text, known)
         super().__init__(f"unknown model '{text}'{hint}")
         self.message = f"unknown model '{text}'{hint}"
 
@@ -100,6 +100,8 @@ class ModelFallback:
                                    monitor=self.monitor, catalog=self.catalog,
                                    **({"sleep": sleep} if sleep is not None else {}))
         self._background: set[asyncio.Task] = set()  # catalog refreshes started beside a chat
+        # where the config and the state were found and why (`from_files`; None when built in code)
+        self.located: tuple[Located, Located] | None = None
         self._sleep = sleep or asyncio.sleep
 
     @classmethod
@@ -111,7 +113,7 @@ class ModelFallback:
         real state unless `state_path` names it explicitly.
         """
         from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import find_config_path, find_state_path
+        from tui.engine.config.paths import locate_config, locate_state
 
         def load(path: Path) -> Config:
             from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
@@ -119,10 +121,13 @@ class ModelFallback:
             return load_config(path)
 
         env = dict(os.environ if env is None else env)
-        config = load_cached(find_config_path(None if config_path is None else str(config_path), env), load)
-        state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
+        config_at = locate_config(None if config_path is None else str(config_path), env)
+        config = load_cached(Path(config_at.where), load)
+        state_at = locate_state(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
-        return cls(config, state_path=state, env=env, demo=demo, **kwargs)
+        engine = cls(config, state_path=state_at.where, env=env, demo=demo, **kwargs)
+        engine.located = (config_at, state_at)
+        return engine
 
     # -- chat ------------------------------------------------------------------------------------
     def chat(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *, stream: bool = True,

@@ -7,6 +7,8 @@ or forge output; here every control character becomes a visible escape such as `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # C0 controls, DEL and C1 controls (0x80-0x9f: a lone 0x9b is CSI on some terminals).
 _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
 
@@ -14,3 +16,14 @@ _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0
 def printable(text: str) -> str:
     """`text` with every control character (newlines included) shown as `\\xNN`."""
     return text.translate(_CONTROLS)
+
+
+def did_you_mean(text: str, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` for the closest of `known` to a mistyped `text`, or "" when none is close.
+
+    One rule for every "did you mean" (an unknown model on the command line, an id the provider does
+    not list, `doctor`): the same suggestion wherever the same typo is made."""
+    import difflib  # only for a mistyped name
+
+    close = difflib.get_close_matches(text, list(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -178,7 +178,7 @@ class HealthMonitor:
                     if model.id not in listed:
                         raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"))
                 else:
-                    await self._one_token(client, model)
+                    await self.one_token(client, model)
         except ProviderError as exc:
             return self._record(model, mode, begin, started, exc.failure)
         except TimeoutError:
@@ -186,7 +186,9 @@ class HealthMonitor:
                                 Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"))
         return self._record(model, mode, begin, started, None)
 
-    async def _one_token(self, client: ProviderClient, model: ModelConfig) -> None:
+    async def one_token(self, client: ProviderClient, model: ModelConfig) -> None:
+        """The completion probe alone: ask for one token, return at the first; ProviderError when it
+        fails. Records nothing (`doctor` asks without changing any model's state)."""
         timeout = self.config.health.timeout
         policy = replace(model.policy, ttft_timeout=min(model.policy.ttft_timeout, timeout),
                          connect_timeout=min(model.policy.connect_timeout, timeout))

@@ -21,6 +21,7 @@ from tui.engine.provider.catalog import Listed, fetch_endpoints, fetch_listing
 from tui.engine.provider.client import ProviderClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
+from tui.engine.text import did_you_mean
 
 LISTING_FRESH_S = 3600.0  # a chat refreshes a listing older than this, in the background
 
@@ -103,10 +104,7 @@ class Preflight:
             return None  # endpoint health is a nicety: no figure rather than a wrong one
 
     def _not_listed(self, model: ModelConfig, provider: str, listing: dict[str, Listed]) -> str:
-        import difflib  # only for a model the listing lacks
-
-        close = difflib.get_close_matches(model.id, list(listing), n=1, cutoff=0.6)
-        detail = f"not listed by {provider}" + (f"; did you mean '{close[0]}'?" if close else "")
+        detail = f"not listed by {provider}" + did_you_mean(model.id, listing)
         av = self.availability.of(model.name)
         if not (av.state == "disabled" and (av.source == "manual" or av.kind == FailureKind.NOT_FOUND.value)):
             self.availability.record_failure(model.name, Failure(FailureKind.NOT_FOUND, detail))
