@@ -33,7 +33,7 @@ from typing import Any
 
 from faultbehaviours import (BEHAVIOURS, Behaviour, Close, Hang, HeadersThenSilence, Json, Redirect,  # noqa: F401
                              Reset, Stream, behaviour_from_json, behaviour_to_json, completion, error_json,
-                             openrouter_endpoints, openrouter_models)
+                             openrouter_endpoints, openrouter_key, openrouter_models)
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -123,6 +123,9 @@ class FaultServer:
         self.on_stream_sent: Callable[[str | None], None] | None = None
         self.open_connections = 0
         self.connections_total = 0
+        # A `Date` header on every JSON response, this many seconds off the real clock (None: none):
+        # a provider whose clock is wrong, for the clock checks of `doctor`.
+        self.date_offset: float | None = None
         self._scripts: dict[str, list[Behaviour]] = {}
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -245,6 +248,10 @@ class FaultServer:
             data = (body if isinstance(body, bytes) else body.encode() if isinstance(body, str)
                     else b"" if body is None else json.dumps(body).encode())
             headers = {"Content-Type": behaviour.content_type, "Content-Length": str(len(data)), **behaviour.headers}
+            if self.date_offset is not None:
+                from email.utils import formatdate
+
+                headers.setdefault("Date", formatdate(time.time() + self.date_offset, usegmt=True))
             await conn.send(_head(behaviour.status, headers) + data)
             return True
         if isinstance(behaviour, HeadersThenSilence):
@@ -386,6 +393,7 @@ def load_script(path: str, server: FaultServer) -> None:
 
 async def _main(args: argparse.Namespace) -> None:
     server = FaultServer(args.host, args.port, backlog=args.backlog)
+    server.date_offset = args.date_offset
     if args.script:
         load_script(args.script, server)
     if args.record:
@@ -425,4 +433,5 @@ if __name__ == "__main__":
     parser.add_argument("--record", help="append each request as a JSON line to this file")
     parser.add_argument("--stream-log", help="append {model, sent} when a streamed answer's last byte is sent")
     parser.add_argument("--backlog", type=int, default=100, help="the listen backlog")
+    parser.add_argument("--date-offset", type=float, help="send a Date header this many seconds off the real clock")
     asyncio.run(_main(parser.parse_args()))

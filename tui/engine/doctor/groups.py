@@ -37,7 +37,7 @@ def _spread(ctx: Context, group: str) -> Check:
         return warn("group", group, "spread", f"one model ({chain[0].name}): nothing to fall back to",
                     "add a model from another provider to the group")
     if len(providers) == 1:
-        return warn("group", group, "spread", f"{'both' if len(chain) == 2 else f'all {len(chain)}'} models are behind {next(iter(providers))}: "
+        return warn("group", group, "spread", f"{_all(len(chain))} models are behind {next(iter(providers))}: "
                     "one outage or exhausted quota takes the whole group down",
                     "add a model from another provider to the group")
     keys = {_key_identity(ctx, p) for p in providers}
@@ -53,3 +53,7 @@ def _key_identity(ctx: Context, provider: str) -> str | None:
     if client.provider.api_key_env is None:
         return None
     return client.key_fingerprint() or f"${client.provider.api_key_env}"
+
+
+def _all(n: int) -> str:
+    return "both" if n == 2 else f"all {n}"

@@ -26,7 +26,7 @@ async def model_checks(ctx: Context, name: str) -> list[Check]:
     entry = listed.get(cfg.id) if listed else None
     checks.append(_context(ctx, name, entry, listed is not None))
     checks.append(_price(name, entry) if listed is not None else
-                  skip("model", name, "price", "not checked (no model list: " + checks[0].detail + ")"))
+                  skip("model", name, "price", checks[0].detail))
     checks.append(await _probe(ctx, name))
     checks.append(state_now(ctx, name))
     return checks

@@ -11,6 +11,7 @@ published on a channel of its own and received back. Both run in a daemon thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -38,12 +39,20 @@ async def in_thread(work: Callable[[], T], timeout: float) -> T:
     future: asyncio.Future[T] = loop.create_future()
 
     def run() -> None:
+        def settle(result: object = None, error: BaseException | None = None) -> None:
+            if future.done():
+                return  # the waiter gave up (timed out or cancelled)
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+
         try:
-            result = work()
+            outcome: tuple[object, BaseException | None] = (work(), None)
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task as is
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
-        else:
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, *outcome)
 
     threading.Thread(target=run, name="modelfallback-doctor", daemon=True).start()
     async with asyncio.timeout(timeout):
