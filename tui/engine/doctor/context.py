@@ -32,6 +32,7 @@ class Terminal:
 class Context:
     engine: ModelFallback
     offline: bool = False
+    probes: bool = True  # False: no one-token probes (the TUI's check at start: its health sweep probes)
     models: tuple[str, ...] = ()  # the models checked (a group's with -g, else all)
     _once: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict)
 
@@ -70,7 +71,7 @@ class Context:
         engine = self.engine
         cfg = engine.config.models[model]
         client = engine.clients[cfg.provider]
-        if self.offline or not client.has_key():
+        if self.offline or not self.probes or not client.has_key():
             return None
         begin = engine.clock.monotonic()
         try:

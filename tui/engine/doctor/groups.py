@@ -18,11 +18,12 @@ async def _answers(ctx: Context, group: str) -> Check:
     engine = ctx.engine
     chain = list(engine.config.groups[group])
     usable = [m for m in chain if engine.status(m).usable]
-    if not ctx.offline:
+    probed = not ctx.offline and ctx.probes
+    if probed:
         probes = await asyncio.gather(*(ctx.probe(m) for m in usable))
         usable = [m for m, probe in zip(usable, probes, strict=True) if probe is not None and probe[0] is None]
     if usable:
-        how = "in service" if ctx.offline else "in service and answering"
+        how = "in service and answering" if probed else "in service"
         return ok("group", group, "answers now", f"{len(usable)} of {len(chain)} models {how}; "
                   f"{usable[0]} answers first")
     return fail("group", group, "answers now", f"none of its {len(chain)} models answers now",

@@ -86,6 +86,8 @@ async def _probe(ctx: Context, name: str) -> Check:
     cfg = ctx.engine.config.models[name]
     if ctx.offline:
         return skip("model", name, "probe", "not sent (--offline)")
+    if not ctx.probes:
+        return skip("model", name, "probe", "not sent by this run (the health sweep probes every model)")
     if not ctx.engine.clients[cfg.provider].has_key():
         return skip("model", name, "probe", f"not sent: {cfg.provider} has no key (above)")
     result = await ctx.probe(name)

@@ -27,16 +27,17 @@ if TYPE_CHECKING:
 SLACK_S = 0.8  # the whole run's bound beyond health.timeout: every check has its own bound already
 
 
-async def diagnose(engine: ModelFallback, *, offline: bool = False, group: str | None = None,
+async def diagnose(engine: ModelFallback, *, offline: bool = False, probes: bool = True, group: str | None = None,
                    terminal: Terminal | None = None, env: Mapping[str, str] | None = None,
                    setup: list[Check] | None = None) -> Report:
     """Run every check of `engine`'s setup (`group`: only that group, its models and their
-    providers). `setup`: the config and state checks already made while opening (else made here)."""
+    providers). `offline`: no provider is contacted; `probes=False`: no one-token probe is sent.
+    `setup`: the config and state checks already made while opening (else made here)."""
     config = engine.config
     groups = [group] if group is not None else list(config.groups)
     models = list(dict.fromkeys(m for g in groups for m in config.groups[g]))
     providers = list(dict.fromkeys(config.models[m].provider for m in models))
-    ctx = Context(engine, offline=offline, models=tuple(models))
+    ctx = Context(engine, offline=offline, probes=probes, models=tuple(models))
     begin = engine.clock.monotonic()
     jobs: list[tuple[str, str, Awaitable[list[Check]]]] = [
         ("state", "", state_checks(ctx)),
