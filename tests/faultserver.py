@@ -1,7 +1,11 @@
 """A scripted HTTP/1.1 fault server on 127.0.0.1, for tests of real network faults.
 
 Behaviours are socket-level facts (a reset is a real RST, a cut is a real close, a stall is an
-open socket that says nothing), scripted per model (the request body's `model`) or per path:
+open socket that says nothing), scripted per model (the request body's `model`, or Gemini's model
+in the path) or per path (without its query). It speaks three APIs, told apart by the request's
+path: OpenAI Chat Completions (`/v1/chat/completions`), Anthropic Messages (`/v1/messages`) and
+Gemini (`/v1beta/models/{id}:generateContent` and `:streamGenerateContent?alt=sse`); a behaviour
+is written in the shape of the API it is asked in (tests/faultwires.py).
 
     server.script("model-a", [Json(503), Stream(tokens=["Hi"])])   # consumed per request,
                                                                    # the last one repeats
@@ -21,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import http
 import json
 import signal
 import socket
@@ -31,9 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from faultbehaviours import (BEHAVIOURS, Behaviour, Close, Hang, HeadersThenSilence, Json, Redirect,  # noqa: F401
-                             Reset, Stream, behaviour_from_json, behaviour_to_json, completion, error_json,
-                             openrouter_endpoints, openrouter_key, openrouter_models)
+from faultbehaviours import (BEHAVIOURS, Behaviour, Close, Error, Hang, HeadersThenSilence, Json,  # noqa: F401
+                             Listing, Redirect, Reply, Reset, Stream, behaviour_from_json, behaviour_to_json,
+                             completion, error_json, openrouter_endpoints, openrouter_key, openrouter_models)
+from faultstreams import StreamPlayer
+from faultwires import (ANTHROPIC, APIS, GEMINI, OPENAI, api_of, error_response, gemini_model,  # noqa: F401
+                        http_head, is_stream_request, listing_body, reply_body, route_of)
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -47,8 +53,25 @@ class RecordedRequest:
     json: Any  # the parsed body, or None
 
     @property
+    def api(self) -> str:
+        """openai, anthropic or gemini: the API the request speaks."""
+        return api_of(self.method, self.path, self.headers)
+
+    @property
+    def route(self) -> str:
+        """The path without its query."""
+        return route_of(self.path)
+
+    @property
     def model(self) -> str | None:
-        return self.json.get("model") if isinstance(self.json, dict) else None
+        if isinstance(self.json, dict) and isinstance(self.json.get("model"), str):
+            return self.json["model"]
+        return gemini_model(self.path) if self.api == GEMINI else None
+
+    @property
+    def stream(self) -> bool:
+        """The client asked for a streamed answer."""
+        return is_stream_request(self.api, self.path, self.json)
 
 
 class _Conn:
@@ -99,15 +122,6 @@ class _Conn:
         self.aborted = True
 
 
-def _head(status: int, headers: dict[str, str]) -> bytes:
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    lines = [f"HTTP/1.1 {status} {phrase}"] + [f"{k}: {v}" for k, v in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
 class FaultServer:
     """Start with `await server.start()` (or `async with`); runs inside the current event loop."""
 
@@ -149,7 +163,7 @@ class FaultServer:
         self._scripts[key] = items
 
     def requests_for(self, key: str) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.model == key or r.path == key]
+        return [r for r in self.requests if key in (r.model, r.path, r.route)]
 
     async def start(self) -> FaultServer:
         self._changed = asyncio.Condition()
@@ -192,7 +206,8 @@ class FaultServer:
             self._changed.notify_all()
 
     def _next(self, record: RecordedRequest) -> Behaviour:
-        key = record.model if record.model in self._scripts else record.path
+        model = record.model
+        key = model if model in self._scripts else record.path if record.path in self._scripts else record.route
         queue = self._scripts.get(key)
         if not queue:
             return self.default
@@ -240,30 +255,53 @@ class FaultServer:
             await conn.until_client_closes()
             return False
         if isinstance(behaviour, Redirect):
-            await conn.send(_head(behaviour.status, {"Location": behaviour.location, "Content-Length": "0"}))
+            await conn.send(http_head(behaviour.status, {"Location": behaviour.location, "Content-Length": "0"}))
+            return True
+        if isinstance(behaviour, (Reply, Error, Json)) and behaviour.delay and not await self._wait(conn, behaviour.delay):
+            return False
+        if isinstance(behaviour, Reply):
+            await self._send_json(conn, 200, reply_body(record.api, behaviour, record.model or "scripted-model"))
+            return True
+        if isinstance(behaviour, Error):
+            status, headers, body = error_response(record.api, behaviour)
+            await self._send_json(conn, status, body, headers)
+            return True
+        if isinstance(behaviour, Listing):
+            await self._send_json(conn, 200, listing_body(record.api, behaviour, record.path))
             return True
         if isinstance(behaviour, Json):
-            await asyncio.sleep(behaviour.delay)
-            body = behaviour.body
-            data = (body if isinstance(body, bytes) else body.encode() if isinstance(body, str)
-                    else b"" if body is None else json.dumps(body).encode())
-            headers = {"Content-Type": behaviour.content_type, "Content-Length": str(len(data)), **behaviour.headers}
-            if self.date_offset is not None:
-                from email.utils import formatdate
-
-                headers.setdefault("Date", formatdate(time.time() + self.date_offset, usegmt=True))
-            await conn.send(_head(behaviour.status, headers) + data)
+            await self._send_json(conn, behaviour.status, behaviour.body, behaviour.headers, behaviour.content_type)
             return True
         if isinstance(behaviour, HeadersThenSilence):
-            await conn.send(_head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked",
+            await conn.send(http_head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked",
                                         **behaviour.headers}))
             await conn.until_client_closes()
             return False
         return await self._watched(conn, self._stream(conn, behaviour, record))
 
+    @classmethod
+    async def _wait(cls, conn: _Conn, seconds: float) -> bool:
+        """Wait before answering; False when the client gave up (closed) meanwhile."""
+        async def pause() -> bool:
+            await asyncio.sleep(seconds)
+            return True
+
+        return await cls._watched(conn, pause())
+
+    async def _send_json(self, conn: _Conn, status: int, body: Any, headers: dict[str, str] | None = None,
+                         content_type: str = "application/json") -> None:
+        data = (body if isinstance(body, bytes) else body.encode() if isinstance(body, str)
+                else b"" if body is None else json.dumps(body).encode())
+        headers = {"Content-Type": content_type, "Content-Length": str(len(data)), **(headers or {})}
+        if self.date_offset is not None:
+            from email.utils import formatdate
+
+            headers.setdefault("Date", formatdate(time.time() + self.date_offset, usegmt=True))
+        await conn.send(http_head(status, headers) + data)
+
     async def _stream(self, conn: _Conn, spec: Stream, record: RecordedRequest) -> bool:
         try:
-            return await _StreamPlayer(conn, spec, record).play()
+            return await StreamPlayer(conn.send, spec, record.api, record.model).play()
         finally:
             if self.on_stream_sent is not None:
                 self.on_stream_sent(record.model)
@@ -282,98 +320,6 @@ class FaultServer:
         if body.cancelled() or body.exception() is not None:
             return False
         return bool(body.result())
-
-
-class _StreamPlayer:
-    """Plays one `Stream` behaviour onto a connection."""
-
-    def __init__(self, conn: _Conn, spec: Stream, record: RecordedRequest) -> None:
-        self.conn, self.spec = conn, spec
-        self.eol = "\r\n" if spec.crlf else "\n"
-        self.base = {"id": "gen-1", "object": "chat.completion.chunk", "created": int(time.time()),
-                     "model": spec.model or record.model or "scripted-model"}
-
-    async def emit(self, text: str) -> None:
-        data = text.encode()
-        pieces = [data[:1], data[1:len(data) // 2], data[len(data) // 2:]] if self.spec.fragment else [data]
-        for piece in pieces:
-            if piece:
-                await self.conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if self.spec.chunked else piece)
-                if self.spec.fragment:
-                    await asyncio.sleep(0.001)
-
-    async def event(self, obj: dict, event: str | None = None) -> None:
-        prefix = f"event: {event}{self.eol}" if event else ""
-        await self.emit(f"{prefix}data: {json.dumps(obj)}{self.eol}{self.eol}")
-
-    def chunk(self, delta: dict, finish: str | None = None) -> dict:
-        return {**self.base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-
-    async def play(self) -> bool:
-        spec, eol = self.spec, self.eol
-        framing = {"Transfer-Encoding": "chunked"} if spec.chunked else {"Connection": "close"}
-        await self.conn.send(_head(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                         **framing, **spec.headers}))
-        await asyncio.sleep(spec.first_delay)
-        for _ in range(spec.keepalive):
-            await self.emit(f": {spec.comment}{eol}{eol}")
-            await asyncio.sleep(spec.keepalive_interval)
-        while spec.keepalive_forever:
-            await self.emit(f": {spec.comment}{eol}{eol}")
-            await asyncio.sleep(spec.keepalive_interval)
-        if spec.role_chunk:
-            await self.event(self.chunk({"role": "assistant", "content": ""}))
-            await asyncio.sleep(spec.after_role_delay)
-        tokens = [f"tok{i} " for i in range(spec.tokens)] if isinstance(spec.tokens, int) else spec.tokens
-        pieces = [(text, True) for text in spec.reasoning] + [(text, False) for text in tokens]
-        for index in range(len(pieces) + 1):
-            if spec.cut_after == index:
-                return False  # closed by the caller: no terminator, no [DONE]
-            if spec.stall_after == index:
-                while spec.stall_comments:
-                    await self.emit(f": {spec.comment}{eol}{eol}")
-                    await asyncio.sleep(spec.keepalive_interval)
-                await asyncio.Event().wait()  # until the client closes (the watcher cancels us)
-            if spec.error_after == index:
-                return await self.error()
-            if spec.bad_after == index:
-                for _ in range(spec.bad_lines):
-                    await self.emit(f'data: {{"choices": [{{"delta": {{"content": "x{eol}{eol}')
-            if index == len(pieces):
-                break
-            text, is_reasoning = pieces[index]
-            await self.event(self.chunk({spec.reasoning_field: text} if is_reasoning else {"content": text}))
-            await asyncio.sleep(spec.delay)
-        if spec.finish_reason is not None:
-            await self.event(self.chunk({}, spec.finish_reason))
-        if spec.usage:
-            n = len(tokens)
-            await self.event({**self.base, "choices": [], "usage": {
-                "prompt_tokens": 5, "completion_tokens": n, "total_tokens": 5 + n, "cost": 0.0001}})
-        if spec.done:
-            await self.emit(f"data: [DONE]{eol}{eol}")
-        return await self.end()
-
-    async def error(self) -> bool:
-        spec = self.spec
-        if spec.error_style == "anthropic":
-            await self.event({"type": "error", "error": spec.error}, event="error")
-        elif spec.error_style == "litellm":
-            await self.event({"error": spec.error})
-            await self.emit(f"data: [DONE]{self.eol}{self.eol}")
-        else:
-            chunk = self.chunk({"content": ""}, "error")
-            chunk["choices"][0]["native_finish_reason"] = "error"
-            await self.event({**chunk, "provider": "Scripted", "error": spec.error})
-        return await self.end()
-
-    async def end(self) -> bool:
-        if self.spec.hold_open:
-            await asyncio.Event().wait()  # until the client closes (the watcher cancels us)
-        if self.spec.chunked:
-            await self.conn.send(b"0\r\n\r\n")
-            return True
-        return False  # the body ends when the socket closes
 
 
 # -- standalone --------------------------------------------------------------------------------

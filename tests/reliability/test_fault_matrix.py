@@ -82,7 +82,7 @@ FAULTS = [
           tries=(("retried", "connection", None), (FAILED, "connection", None)), budget=0.25),
     Fault("accept-and-never-answer", **both(Hang()), tries=((FAILED, "timeout", None),), min_s=SLOW_MIN, budget=TTFT),
     Fault("first-token-after-20s", stream=[Stream(first_delay=20)],
-          plain=[Json(200, OK_PLAIN.body, delay=20)], tries=((FAILED, "timeout", None),), min_s=SLOW_MIN, budget=TTFT),
+          plain=[completion(BAD5_TEXT, delay=20)], tries=((FAILED, "timeout", None),), min_s=SLOW_MIN, budget=TTFT),
     Fault("headers-then-silence", stream=[HeadersThenSilence()],
           plain=[HeadersThenSilence(headers={"Content-Type": "application/json"})],
           tries=None, min_s=SLOW_MIN, budget=TTFT),  # tries per mode: see HEADERS_SILENCE below

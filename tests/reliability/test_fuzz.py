@@ -30,14 +30,15 @@ from hypothesis import strategies as st
 import tui.cli
 import tui.cli.common
 import tui.cli.interactive
-from tui.engine.provider.classify import classify_exception
+from tui.engine.provider.transport_errors import classify_exception
+from tui.engine.conversation import ToolCallDelta
 from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.config import ConfigError, Policy, ProviderConfig
 from tui.engine.config.loader import load_config
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import FailureKind, ProviderError
 from tui.engine.provider.sse import SSEComment, SSEEvent
-from tui.engine.provider.stream_state import StreamState
+from tui.engine.provider.openai import OpenAIStream
 
 from reliability_kit import CANARY
 
@@ -63,11 +64,13 @@ _ITEMS = st.lists(st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(_ITEMS)
 def test_stream_state_on_any_items_raises_only_provider_errors(items) -> None:
-    state = StreamState("fuzz", 200, {}, 1_800_000_000.0)
+    state = OpenAIStream("fuzz", 200, {}, 1_800_000_000.0)
     try:
         for item in items:
-            for text, reasoning in state.handle(item):
-                assert isinstance(text, str) and text and isinstance(reasoning, bool)
+            for piece in state.handle(item):
+                assert isinstance(piece, (Delta, ToolCallDelta))
+                if isinstance(piece, Delta):
+                    assert isinstance(piece.text, str) and piece.text and isinstance(piece.reasoning, bool)
             if state.finished:
                 break
         state.check_complete()
@@ -81,13 +84,14 @@ def test_stream_state_on_any_items_raises_only_provider_errors(items) -> None:
 @settings(max_examples=300, deadline=None)
 @given(_JSON)
 def test_non_streamed_body_of_any_shape(data) -> None:
-    state = StreamState("fuzz", 200, {}, 1_800_000_000.0)
+    state = OpenAIStream("fuzz", 200, {}, 1_800_000_000.0)
     try:
-        message = state.json_message(data)
+        items = state.json_answer(data)
     except ProviderError as exc:
         assert isinstance(exc.failure.kind, FailureKind)
     else:
-        assert message.content or message.reasoning
+        assert isinstance(items[-1], Done)
+        assert any(isinstance(i, (Delta, ToolCallDelta)) for i in items[:-1])
 
 
 # -- the whole client on arbitrary bytes ----------------------------------------------------------------

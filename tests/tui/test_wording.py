@@ -8,7 +8,7 @@ import pytest
 from tui.engine.state.status import ModelStatus
 from tui.widgets.model_columns import plan, short_names
 from tui.wording.status import check_text, countdown_text, offline_text, uptime_text
-from tui.wording.trail import format_cost, spend_note, spend_text
+from tui.wording.trail import estimate_text, format_cost, spend_note, spend_text
 
 
 @pytest.mark.parametrize("usd, text", [
@@ -115,3 +115,25 @@ def test_the_all_out_toast_names_the_first_back_by_the_chats_rule():
     assert all_out_text("g", [short_out, long_out]) == "Every model of g is out. First back: long in 0:09."
     manual = replace(out_row(remaining=None), source="manual")
     assert all_out_text("g", [manual]).endswith("none comes back by itself: enable one (e) or set its key.")
+
+
+def test_estimates_from_configured_prices_are_marked_and_kept_apart() -> None:
+    assert estimate_text(0.0031) == "~$0.0031" and estimate_text(None) == ""
+    assert spend_text(0.0, 0, 2, 0.0012, 2) == "~$0.0012"
+    assert spend_text(0.0042, 2, 1, 0.0012, 1) == "$0.0042 + ~$0.0012"
+    assert spend_text(0.0042, 2, 2, 0.0012, 1) == "≥$0.0042 + ~$0.0012"
+    assert spend_note(0.0042, 1, 1, 0.0012, 1) == (
+        "Total cost: $0.0042 over 1 answer, as the providers reported it; "
+        "about $0.0012 more over 1 answer, estimated from configured prices")
+
+
+def test_the_trail_shows_an_estimate_only_without_a_reported_cost() -> None:
+    from tui.engine.events import Answered, Attempt, Usage
+    from tui.wording.trail import format_trail
+
+    def answered(usage: Usage) -> Answered:
+        ok = Attempt("claude-x", "claude", "ok")
+        return Answered("claude-x", "claude", "hi", "", None, "stop", usage, [ok], 1200, 300)
+
+    assert format_trail([], answered(Usage(10, 20, 30, None, estimated_cost=0.0031))).endswith("20 tok · ~$0.0031")
+    assert format_trail([], answered(Usage(10, 20, 30, 0.002, estimated_cost=0.0031))).endswith("20 tok · $0.002")

@@ -43,7 +43,7 @@ class FakeClient:
     def key_fingerprint(self) -> str | None:
         return "fp"
 
-    async def chat(self, model_id, request, policy):
+    async def chat(self, model_id, request, policy, *, max_tokens=None):
         script = self.scripts[model_id]
         entry = script[min(self.calls[model_id], len(script) - 1)]
         self.calls[model_id] += 1
@@ -227,7 +227,7 @@ async def test_cancellation_records_nothing_and_propagates() -> None:
     gate = asyncio.Event()
 
     class Hanging(FakeClient):
-        async def chat(self, model_id, request, policy):
+        async def chat(self, model_id, request, policy, *, max_tokens=None):
             yield Delta("x")
             await gate.wait()
 

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.engine.provider.classify import classify_error_object, classify_exception, classify_response, parse_retry_after
+from tui.engine.provider.classify import classify_error_object, classify_response, parse_retry_after
+from tui.engine.provider.transport_errors import classify_exception
 from tui.engine.failures import FailureKind as K
 from tui.engine.secrets import redact, redact_known, register_secret
 

@@ -257,7 +257,7 @@ def test_duplicate_key() -> None:
 def test_recursive_alias_is_an_error_not_a_hang() -> None:
     assert error_of("providers: &r {openrouter: *r}\ngroups: {c: [m]}\n") == (
         "g.yaml:1: providers.openrouter.openrouter: unknown key 'openrouter'; "
-        "expected one of: base_url, api_key_env, headers, probe, catalog")
+        "expected one of: base_url, api_key_env, headers, probe, catalog, api")
 
 
 def test_unsupported_tags() -> None:

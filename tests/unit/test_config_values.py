@@ -300,8 +300,8 @@ def test_the_catalog_defaults_to_openrouter_for_its_base_url_only() -> None:
             "default_provider: mine\ngroups:\n  c: [m]\n")
     config = load_config_text(text)
     assert (config.providers["mine"].catalog, config.providers["or"].catalog) == ("openrouter", "none")
-    assert error_of(text.replace("catalog: none", "catalog: listing")) == (
-        "g.yaml:3: providers.or.catalog: unknown catalog 'listing'; expected one of: openrouter, none")
+    assert error_of(text.replace("catalog: none", "catalog: registry")) == (
+        "g.yaml:3: providers.or.catalog: unknown catalog 'registry'; expected one of: openrouter, listing, none")
 
 
 def test_state_key_is_a_path_relative_to_the_file_or_a_redis_url(tmp_path: Path) -> None:
@@ -332,3 +332,29 @@ def test_hedge_is_a_duration_auto_or_off_globally_or_per_model() -> None:
         "g.yaml:7: policy.hedge: expected a duration like 2s, auto, or off")
     assert error_of(with_groups("  c: [a]\n", tail="policy: {hedge: 0}\n")) == (
         "g.yaml:7: policy.hedge: expected a duration like 2s, auto, or off")
+
+
+def test_the_api_follows_the_base_url_host_unless_given() -> None:
+    text = ("providers:\n  claude: {base_url: https://api.anthropic.com, api_key_env: ANTHROPIC_API_KEY}\n"
+            "  google: {base_url: https://generativelanguage.googleapis.com/v1beta}\n"
+            "  proxy: {base_url: https://llm.example.com/v1}\n"
+            "  mine: {base_url: https://llm.example.com, api: anthropic}\n"
+            "default_provider: claude\ngroups:\n  c: [m]\n")
+    config = load_config_text(text)
+    apis = {name: (p.api, p.catalog) for name, p in config.providers.items()}
+    assert apis == {"claude": ("anthropic", "listing"), "google": ("gemini", "listing"), "proxy": ("openai", "none"),
+                    "mine": ("anthropic", "none")}
+    assert error_of(text.replace("api: anthropic", "api: antropic")) == (
+        "g.yaml:5: providers.mine.api: unknown api 'antropic'; did you mean 'anthropic'?")
+
+
+def test_a_model_takes_max_tokens_and_a_price() -> None:
+    text = ("providers:\n  claude: {base_url: https://api.anthropic.com}\n"
+            "groups:\n  c:\n    - {id: claude-x, max_tokens: 2048, price: {input: 3.00, output: 15}}\n    - plain\n")
+    config = load_config_text(text)
+    assert (config.models["claude-x"].max_tokens, config.models["claude-x"].price) == (2048, (3.0, 15.0))
+    assert (config.models["plain"].max_tokens, config.models["plain"].price) == (None, None)
+    assert error_of(text.replace("max_tokens: 2048", "max_tokens: lots")) == (
+        "g.yaml:5: groups.c[0].max_tokens: expected a whole number of tokens like 4096, got a string")
+    assert error_of(text.replace("output: 15", "outptu: 15")).startswith(
+        "g.yaml:5: groups.c[0].price.outptu: unknown key 'outptu'; did you mean 'output'?")

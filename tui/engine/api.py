@@ -23,6 +23,7 @@ from tui.engine.failures import Failure, FailureKind, RequestError
 from tui.engine.policy.chain import FallbackChain
 from tui.engine.policy.health import HealthMonitor, ProbeResult
 from tui.engine.policy.preflight import Preflight, PreflightNote
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.provider.client import ProviderClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
@@ -86,7 +87,7 @@ class ModelFallback:
             self.demo_notice = DEMO_NOTICE
             transport = transport or demo_transport(clock=self.clock, models=[m.id for m in config.models.values()])
             env.update(demo_env(config))
-        self.clients: dict[str, ProviderClient] = {
+        self.clients: dict[str, ChatClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
             for name, provider in config.providers.items()}
         self.store = open_store(state_path)
@@ -237,7 +238,7 @@ class ModelFallback:
         persisted = data.get("health", {}).get(model)
         av = self.availability.of(cfg.name, data)
         status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
-                              self.health.get(cfg.name), persisted)
+                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api)
         next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:

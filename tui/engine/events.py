@@ -20,14 +20,33 @@ Outcome = Literal["ok", "failed", "skipped", "retried", "cancelled"]  # cancelle
 
 @dataclass
 class Usage:
+    """Tokens and money for one answer. `cost` is what the provider reported (exact);
+    `estimated_cost` is ours, from the model's configured `price:` when the provider reported none.
+    `prompt_tokens` counts every input token, cached ones included, whatever the API."""
+
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
     cost: float | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    estimated_cost: float | None = None
+
+    def estimate(self, price: tuple[float, float] | None) -> None:
+        """Set `estimated_cost` from a price in USD per million tokens (input, output), when the
+        provider reported no cost and the token counts are known."""
+        if price is None or self.cost is not None or self.prompt_tokens is None or self.completion_tokens is None:
+            return
+        self.estimated_cost = (self.prompt_tokens * price[0] + self.completion_tokens * price[1]) / 1e6
 
     def to_json(self) -> dict:
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "total_tokens": self.total_tokens, "cost": self.cost}
+        out: dict = {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                     "total_tokens": self.total_tokens, "cost": self.cost}
+        for key in ("cache_read_tokens", "cache_write_tokens", "estimated_cost"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
 
 
 @dataclass

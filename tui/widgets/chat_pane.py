@@ -76,6 +76,8 @@ class ChatPane(Vertical):
         self.spent = 0.0  # what the providers reported for this conversation's answers (USD)
         self.priced = 0  # answers that came with a cost
         self.unpriced = 0  # answers that came without one (the total is then a floor)
+        self.estimated = 0.0  # estimates from configured prices for answers without a cost (USD), kept apart
+        self.estimates = 0  # answers counted in `estimated`
         self.hedges = 0  # hedged first tokens in this conversation (the event log counts them)
         self.transcript = VerticalScroll(Static(WELCOME, id="welcome", markup=False), id="transcript")
         self.prompt = PromptInput(group, id="prompt")
@@ -141,6 +143,7 @@ class ChatPane(Vertical):
         self._archived.clear()
         self._hidden_turns = 0
         self.spent, self.priced, self.unpriced, self.hedges = 0.0, 0, 0, 0
+        self.estimated, self.estimates = 0.0, 0
         await self.transcript.remove_children()
         await self.transcript.mount(Static(WELCOME, id="welcome", markup=False))
         self.prompt.focus()
@@ -212,7 +215,7 @@ class ChatPane(Vertical):
                                                "restarting on the next model", "warning"))
                 elif isinstance(event, Answered):
                     answer.finish(event, format_trail(event.attempts, event))
-                    self._count_cost(event.usage.cost)
+                    self._count_cost(event.usage.cost, event.usage.estimated_cost)
                     self.history += [ChatMessage("user", text), ChatMessage("assistant", event.content)]
                     answered = True
                     if len(event.attempts) > 1:
@@ -254,10 +257,14 @@ class ChatPane(Vertical):
         if shown:
             answer.set_status("… sending")
 
-    def _count_cost(self, cost: float | None) -> None:
+    def _count_cost(self, cost: float | None, estimate: float | None = None) -> None:
         cost = known_cost(cost)
         if cost is None:
             self.unpriced += 1
+            estimate = known_cost(estimate)
+            if estimate is not None:
+                self.estimated += estimate
+                self.estimates += 1
         else:
             self.spent += cost
             self.priced += 1
@@ -265,7 +272,7 @@ class ChatPane(Vertical):
     @property
     def spend_text(self) -> str:
         """The conversation's total for the header (`$0.0042`), empty when no answer had a cost."""
-        return spend_text(self.spent, self.priced, self.unpriced)
+        return spend_text(self.spent, self.priced, self.unpriced, self.estimated, self.estimates)
 
     def worker_crashed(self, error: BaseException) -> None:
         """The central worker handler reports an unexpected error in the chat worker."""
@@ -325,7 +332,7 @@ class ChatPane(Vertical):
     def to_markdown(self, now: float) -> str:
         stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = ["# modelfallback conversation", "", f"*exported {stamp}*", ""]
-        spend = spend_note(self.spent, self.priced, self.unpriced)
+        spend = spend_note(self.spent, self.priced, self.unpriced, self.estimated, self.estimates)
         if spend:
             lines += [f"*{spend}*", ""]
         lines += self._archived + self._markdown_lines(self.transcript.children)

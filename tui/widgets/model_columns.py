@@ -3,11 +3,12 @@
 Status, model and the out-for countdown always stay. When the panel is too narrow for everything,
 the less important parts go first, in `DROPS` order:
 
-    uptime → last latency → the countdown's bar → checked → p50 → vendor prefixes → OK
+    API → uptime → last latency → the countdown's bar → checked → p50 → vendor prefixes → OK
 
 and the note (why a model is out, or its last error) keeps at least `NOTE_MIN` characters and
 takes whatever is left over, up to `NOTE_MAX`. The uptime column exists only once a provider
-reported an uptime for some model (an empty column is no information). No Textual here: the
+reported an uptime for some model, the API column only when the models speak more than one API
+(a column with one value everywhere is no information). No Textual here: the
 plan is plain data the table applies.
 """
 
@@ -24,9 +25,9 @@ OUT_W = 24  # `4:12 ███▌· check in 0:09`
 OUT_NARROW_W = 20  # `4:12 · check in 0:09` (no bar)
 NOTE_MIN, NOTE_MAX = 20, 70
 MAX_MODEL_WIDTH = 36
-OPTIONAL = (("last", "Last", 5), ("p50", "p50", 5), ("ok", "OK", 4), ("checked", "Checked", 7),
+OPTIONAL = (("api", "API", 9), ("last", "Last", 5), ("p50", "p50", 5), ("ok", "OK", 4), ("checked", "Checked", 7),
             ("uptime", "Uptime", 6))
-DROPS = ("uptime", "last", "bar", "checked", "p50", "names", "ok")
+DROPS = ("api", "uptime", "last", "bar", "checked", "p50", "names", "ok")
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,13 @@ def short_names(models: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def plan(width: int, models: Sequence[str], *, uptime: bool = False) -> Layout:
+def plan(width: int, models: Sequence[str], *, uptime: bool = False, apis: bool = False) -> Layout:
     """The columns for a table whose rows are `width` characters wide (scrollbar excluded)."""
     full = {m: m for m in models}
     short = short_names(models)
     dropped: set[str] = set() if uptime else {"uptime"}
+    if not apis:
+        dropped.add("api")
 
     def build() -> tuple[list[Column], dict[str, str]]:
         names = short if "names" in dropped else full

@@ -56,6 +56,7 @@ class ModelsTable(RedrawTable):
         self._models = list(models)
         self._width = 0  # the width the layout was planned for
         self._uptime = False  # whether any provider reported an uptime (the column exists)
+        self._apis = False  # whether the models speak more than one API (the API column exists)
         self.layout_plan: Layout | None = None
         self._out_width = 0
         self._names: dict[str, str] = {}
@@ -73,7 +74,7 @@ class ModelsTable(RedrawTable):
     def fit(self, width: int) -> None:
         """Plan the columns for `width` (the table's inner width) and rebuild them if they change."""
         self._width = width
-        layout = plan(width - SCROLLBAR, self._models, uptime=self._uptime)
+        layout = plan(width - SCROLLBAR, self._models, uptime=self._uptime, apis=self._apis)
         if layout == self.layout_plan:
             return
         selected = self.selected_model
@@ -126,6 +127,8 @@ class ModelsTable(RedrawTable):
                 texts[key] = format_age(None if row.checked_at is None else now - row.checked_at)
             elif key == "uptime":
                 texts[key] = uptime_text(row.uptime)
+            elif key == "api":
+                texts[key] = row.api
             elif key == "note":
                 texts[key] = _clip(self.note(row), width)
         return texts
@@ -143,8 +146,9 @@ class ModelsTable(RedrawTable):
         """Apply one tick's statuses; returns how many cells changed."""
         self._last = (rows, now)
         uptime = any(row.uptime is not None for row in rows)
-        if uptime != self._uptime:
-            self._uptime = uptime
+        apis = len({row.api for row in rows}) > 1
+        if uptime != self._uptime or apis != self._apis:
+            self._uptime, self._apis = uptime, apis
             if self._width:
                 self.fit(self._width)  # calls show() again with the new columns
                 return len(self._shown)
@@ -180,6 +184,6 @@ class ModelsTable(RedrawTable):
             if check > 0:
                 return Content.assemble((text[:check], "$text-error"), (text[check:], "$text-accent"))
             return Content.styled(text, "$text-error")
-        if column in ("checked", "uptime"):
+        if column in ("checked", "uptime", "api"):
             return Content.styled(text, "$foreground-muted")
         return Content(text)

@@ -3,8 +3,9 @@
     skipped gpt-4-turbo (disabled 4:12, manual) · claude-3.5-sonnet 503 → out 0:10 ·
     answered by deepseek-coder · 1.2 s · 812 tok · $0.0031
 
-The cost is the provider's own figure (OpenRouter's `usage.cost`); without one nothing is shown,
-never an estimate.
+The cost is the provider's own figure (OpenRouter's `usage.cost`). Without one, a model with a
+configured `price:` shows an estimate marked `~` (`~$0.0031`), always summed apart from reported
+costs; with neither, nothing is shown.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def format_trail(attempts: list[Attempt], answered: Answered | None = None) -> s
         tokens = answered.usage.completion_tokens
         if tokens is not None:
             parts.append(f"{tokens} tok")
-        cost = format_cost(answered.usage.cost)
+        cost = format_cost(answered.usage.cost) or estimate_text(answered.usage.estimated_cost)
         if cost:
             parts.append(cost)
     return " · ".join(parts)
@@ -95,20 +96,33 @@ def format_cost(usd: float | None) -> str:
     return f"${whole}.{fraction.rstrip('0').ljust(2, '0')}"  # `$0.0001`, not `$0.00010`; cents keep 2
 
 
-def spend_text(total: float, priced: int, unpriced: int) -> str:
+def estimate_text(usd: float | None) -> str:
+    """An estimate from a configured price: `~$0.0031`; empty when there is none."""
+    cost = format_cost(usd)
+    return "~" + cost if cost else ""
+
+
+def spend_text(total: float, priced: int, unpriced: int, estimated: float = 0.0, estimates: int = 0) -> str:
     """A conversation's total for the header: `$0.0042`, or `≥$0.0042` when some answers came
-    without a cost (the total is then a floor); empty when no answer reported one."""
-    if not priced:
-        return ""
-    return ("≥" if unpriced else "") + format_cost(total)
+    without a cost (the total is then a floor); estimates from configured prices apart, after it
+    (`$0.0042 + ~$0.0011`); empty when there is neither."""
+    unknown = unpriced - estimates  # answers with neither a cost nor an estimate
+    reported = ("≥" if unknown > 0 else "") + format_cost(total) if priced else ""
+    guessed = estimate_text(estimated) if estimates else ""
+    return " + ".join(part for part in (reported, guessed) if part)
 
 
-def spend_note(total: float, priced: int, unpriced: int) -> str:
-    """The export's line on spend: `Total cost: $0.0042 over 3 answers, as the providers reported it`."""
-    if not priced:
-        return ""
-    answers = "1 answer" if priced == 1 else f"{priced} answers"
-    text = f"Total cost: {format_cost(total)} over {answers}, as the providers reported it"
-    if unpriced:
-        text += f"; {unpriced} more answer{'s' if unpriced > 1 else ''} came without a cost"
-    return text
+def spend_note(total: float, priced: int, unpriced: int, estimated: float = 0.0, estimates: int = 0) -> str:
+    """The export's line on spend: `Total cost: $0.0042 over 3 answers, as the providers reported it`,
+    and the estimate from configured prices apart."""
+    parts = []
+    if priced:
+        answers = "1 answer" if priced == 1 else f"{priced} answers"
+        parts.append(f"Total cost: {format_cost(total)} over {answers}, as the providers reported it")
+    if estimates:
+        answers = "1 answer" if estimates == 1 else f"{estimates} answers"
+        parts.append(f"about {format_cost(estimated)} more over {answers}, estimated from configured prices")
+    unknown = unpriced - estimates
+    if parts and unknown > 0:
+        parts.append(f"{unknown} more answer{'s' if unknown > 1 else ''} came without a cost")
+    return "; ".join(parts)

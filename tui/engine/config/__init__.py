@@ -5,8 +5,8 @@ into them; `paths` finds the config and state files. Only the dataclasses are im
 loader pulls in PyYAML, which a process that already has a `Config` does not need.
 """
 
-from tui.engine.config.model import (CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, HealthSettings,
+from tui.engine.config.model import (API_KINDS, CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, HealthSettings,
                                      ModelConfig, Policy, ProviderConfig)
 
-__all__ = ["CATALOG_KINDS", "PROBE_KINDS", "Config", "ConfigError", "HealthSettings", "ModelConfig", "Policy",
-           "ProviderConfig"]
+__all__ = ["API_KINDS", "CATALOG_KINDS", "PROBE_KINDS", "Config", "ConfigError", "HealthSettings", "ModelConfig",
+           "Policy", "ProviderConfig"]

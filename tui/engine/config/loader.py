@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.engine.config.model import (CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, ModelConfig, Policy,
-                                     ProviderConfig)
+from tui.engine.config.model import (API_KINDS, CATALOG_KINDS, PROBE_KINDS, Config, ConfigError, ModelConfig,
+                                     Policy, ProviderConfig)
 from tui.engine.config.state_location import is_redis_url, parse_redis_url
 from tui.engine.config.policy_reader import POLICY_KEYS, PolicyReader
 from tui.engine.config.yaml_nodes import YNode, is_null, join_path, parse_yaml
@@ -23,8 +23,9 @@ __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
 MAX_CONFIG_BYTES = 1 << 20  # a groups.yaml is a few KB; anything this big is not one
 
 TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state")
-PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog")
-MODEL_KEYS = ("id", "provider", *POLICY_KEYS)
+PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog", "api")
+MODEL_SETTINGS = ("max_tokens", "price")  # per-model values that are not policy
+MODEL_KEYS = ("id", "provider", *MODEL_SETTINGS, *POLICY_KEYS)
 # keys that mean someone pasted a secret into the file (compared lower-case, '-' as '_')
 _SECRET_KEYS = {"api_key", "apikey", "key", "token", "api_token", "access_token", "secret",
                 "secret_key", "password", "bearer", "authorization"}
@@ -91,6 +92,7 @@ class _Entry:
     overrides: dict[str, float]
     line: int
     path: str
+    settings: dict[str, object] = dataclasses.field(default_factory=dict)  # max_tokens, price
 
 
 class _Builder(PolicyReader):
@@ -144,6 +146,8 @@ class _Builder(PolicyReader):
             result[name] = ProviderConfig(
                 name=name,
                 base_url=base_url,
+                api=default_api(base_url) if is_null(fields.get("api"))
+                else self.choice(fields["api"], join_path(path, "api"), API_KINDS, "api"),
                 catalog=default_catalog(base_url) if is_null(fields.get("catalog"))
                 else self.choice(fields["catalog"], join_path(path, "catalog"), CATALOG_KINDS, "catalog"),
                 api_key_env=self.api_key_env(fields.get("api_key_env"), join_path(path, "api_key_env")),
@@ -268,19 +272,46 @@ class _Builder(PolicyReader):
         if "provider" in fields:
             provider = self.choice(fields["provider"], join_path(path, "provider"), list(providers), "provider")
         override_node = YNode("map", node.line, pairs=[(k, v) for k, v in node.pairs
-                                                       if k.value not in ("id", "provider")])
+                                                       if k.value not in ("id", "provider", *MODEL_SETTINGS)])
         overrides, where = self.policy_fields(override_node, path, POLICY_KEYS, "a mapping")
         self.check_cooldown(dataclasses.replace(policy, **overrides), where, node, path)
-        return _Entry(provider, model_id, overrides, node.line, path)
+        settings: dict[str, object] = {}
+        if not is_null(fields.get("max_tokens")):
+            settings["max_tokens"] = self.max_tokens(fields["max_tokens"], join_path(path, "max_tokens"))
+        if not is_null(fields.get("price")):
+            settings["price"] = self.price(fields["price"], join_path(path, "price"))
+        return _Entry(provider, model_id, overrides, node.line, path, settings)
+
+    def max_tokens(self, node: YNode, path: str) -> int:
+        value = node.value
+        if node.kind != "scalar" or isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.error(node, path, f"expected a whole number of tokens like 4096, got {node.type_name}")
+        return value
+
+    def price(self, node: YNode, path: str) -> tuple[float, float]:
+        """`{input: 3.00, output: 15.00}`: USD per million tokens."""
+        fields = self.mapping(node, path, ("input", "output"), "a mapping {input, output} in USD per million tokens")
+        out = []
+        for key in ("input", "output"):
+            child = join_path(path, key)
+            if key not in fields:
+                raise self.error(node, child, "required key is missing; expected USD per million tokens")
+            value = fields[key].value
+            if fields[key].kind != "scalar" or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not value >= 0 or value == float("inf"):
+                raise self.error(fields[key], child, "expected USD per million tokens, a number like 3.00")
+            out.append(float(value))
+        return out[0], out[1]
 
     def merge_identity(self, first: dict[tuple[str, str], _Entry], ident: tuple[str, str],
                        entry: _Entry) -> None:
         """One (provider, id) is one model: entries that give overrides must give the same ones."""
         known = first.get(ident)
-        if known is None or (entry.overrides and not known.overrides):
+        if known is None or ((entry.overrides or entry.settings) and not (known.overrides or known.settings)):
             first[ident] = entry
             return
-        if entry.overrides and entry.overrides != known.overrides:
+        if (entry.overrides or entry.settings) and (entry.overrides, entry.settings) != (known.overrides,
+                                                                                         known.settings):
             raise self.error(entry.line, entry.path,
                              f"model {entry.id!r} ({entry.provider}) has different policy overrides than at "
                              f"line {known.line} ({known.path}); it is one model, so give them identically "
@@ -304,13 +335,33 @@ class _Builder(PolicyReader):
                     raise self.error(entry.line, entry.path, f"model name {name!r} is already used by "
                                      "another provider's model; rename or drop one of them")
                 names[ident] = name
+                given = first[ident]
                 models[name] = ModelConfig(name=name, id=entry.id, provider=entry.provider,
-                                           policy=dataclasses.replace(policy, **first[ident].overrides))
+                                           policy=dataclasses.replace(policy, **given.overrides),
+                                           max_tokens=given.settings.get("max_tokens"),  # type: ignore[arg-type]
+                                           price=given.settings.get("price"))  # type: ignore[arg-type]
         groups = {group: tuple(names[(e.provider, e.id)] for e in chain) for group, chain in per_group.items()}
         return groups, models
 
 
+def _host(base_url: str) -> str:
+    return base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+
+
 def default_catalog(base_url: str) -> str:
-    """OpenRouter publishes its model list and endpoint health; other servers are not assumed to."""
-    host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
-    return "openrouter" if host == "openrouter.ai" or host.endswith(".openrouter.ai") else "none"
+    """OpenRouter publishes its model list and endpoint health, Anthropic and Google their model
+    lists; other servers are not assumed to."""
+    host = _host(base_url)
+    if host == "openrouter.ai" or host.endswith(".openrouter.ai"):
+        return "openrouter"
+    return "listing" if default_api(base_url) != "openai" else "none"
+
+
+def default_api(base_url: str) -> str:
+    """The API a provider speaks when `api:` is not given: the vendors' own hosts speak their own."""
+    host = _host(base_url)
+    if host == "api.anthropic.com":
+        return "anthropic"
+    if host == "generativelanguage.googleapis.com":
+        return "gemini"
+    return "openai"

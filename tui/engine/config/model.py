@@ -32,7 +32,10 @@ class Policy:
 
 
 PROBE_KINDS = ("completion", "models", "none")
-CATALOG_KINDS = ("openrouter", "none")  # openrouter: GET /models and /models/{id}/endpoints, free and keyless
+API_KINDS = ("openai", "anthropic", "gemini")
+# openrouter: GET /models and /models/{id}/endpoints, free and keyless; listing: the API's own model
+# listing (Anthropic's /v1/models, Gemini's /v1beta/models) with context lengths, no endpoint health
+CATALOG_KINDS = ("openrouter", "listing", "none")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ProviderConfig:
     headers: dict[str, str] = field(default_factory=dict)
     probe: str | None = None  # overrides health.probe for this provider
     catalog: str = "none"  # one of CATALOG_KINDS: where the provider lists its models and their health
+    api: str = "openai"  # one of API_KINDS: the wire the provider speaks (provider/adapter.py)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ModelConfig:
     id: str  # what is sent to the provider
     provider: str
     policy: Policy
+    max_tokens: int | None = None  # sent when a request names none (Anthropic requires one: 4096 by default)
+    price: tuple[float, float] | None = None  # USD per million tokens (input, output): an estimate's basis
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,21 @@ class Context:
                                                              "key check" if path == "/key" else "model list"))
 
     def listing_reply(self, provider: str) -> asyncio.Future[api.Reply]:
-        """The provider's model list (the key call itself where the list needs the key)."""
+        """The provider's whole model list, read by its adapter (`data`: Listed by id). Where the key
+        call is the list's first page, that page is used: a one-page list costs no second call."""
         client = self.engine.clients[provider]
-        if not api.lists_publicly(client):
-            return self.key_reply(provider)
-        return self.once(("models", provider), lambda: api.get(client, "/models", self.timeout, self.engine.clock,
-                                                               "model list"))
+
+        async def read() -> api.Reply:
+            if not api.lists_publicly(client):
+                first = await self.key_reply(provider)
+                if first.failure is not None:
+                    return first
+                whole = api.one_page(client, first)
+                if whole is not None:
+                    return whole
+            return await api.listing(client, self.timeout, self.engine.clock)
+
+        return self.once(("models", provider), read)
 
     def probe(self, model: str) -> asyncio.Future[tuple[Failure | None, float] | None]:
         """A one-token probe of `model` (None with --offline or without a key): (failure or None, ms)."""

@@ -14,7 +14,7 @@ from tui.engine.doctor.context import Context
 from tui.engine.doctor.fixes import fix_for
 from tui.engine.doctor.result import Check, fail, ok, skip, warn
 from tui.engine.durations import format_left
-from tui.engine.failures import ProviderError
+from tui.engine.provider.adapter import Listed
 from tui.engine.text import did_you_mean, printable
 
 
@@ -25,28 +25,22 @@ async def model_checks(ctx: Context, name: str) -> list[Check]:
     checks = [_listing_check(ctx, name, listed)]
     entry = listed.get(cfg.id) if listed else None
     checks.append(_context(ctx, name, entry, listed is not None))
-    checks.append(_price(name, entry) if listed is not None else
-                  skip("model", name, "price", checks[0].detail))
+    checks.append(_price(name, entry, cfg.price, listed is not None))
     checks.append(await _probe(ctx, name))
     checks.append(state_now(ctx, name))
     return checks
 
 
-async def _listed(ctx: Context, provider: str) -> dict[str, api.ListedModel] | None:
+async def _listed(ctx: Context, provider: str) -> dict[str, Listed] | None:
     """The provider's model list by id; None when it could not be read (or --offline)."""
-    if ctx.offline or not ctx.engine.clients[provider].has_key() and not api.lists_publicly(
-            ctx.engine.clients[provider]):
+    client = ctx.engine.clients[provider]
+    if ctx.offline or not client.has_key() and not api.lists_publicly(client):
         return None
     reply = await ctx.listing_reply(provider)
-    if reply.failure is not None:
-        return None
-    try:
-        return api.parse_models(reply.data)
-    except ProviderError:
-        return None
+    return None if reply.failure is not None else reply.data
 
 
-def _listing_check(ctx: Context, name: str, listed: dict[str, api.ListedModel] | None) -> Check:
+def _listing_check(ctx: Context, name: str, listed: dict[str, Listed] | None) -> Check:
     cfg = ctx.engine.config.models[name]
     if listed is None:
         why = "--offline" if ctx.offline else f"{cfg.provider}'s model list could not be read"
@@ -57,7 +51,7 @@ def _listing_check(ctx: Context, name: str, listed: dict[str, api.ListedModel] |
                 "correct the id in groups.yaml (the chain skips this model as not found)")
 
 
-def _context(ctx: Context, name: str, entry: api.ListedModel | None, listing_read: bool) -> Check:
+def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool) -> Check:
     context = entry.context_length if entry is not None else None
     source = "listing"
     if context is None:
@@ -71,15 +65,20 @@ def _context(ctx: Context, name: str, entry: api.ListedModel | None, listing_rea
     return ok("model", name, "context", f"{context:,} tokens (from the {source})")
 
 
-def _price(name: str, entry: api.ListedModel | None) -> Check:
-    price = entry.price if entry is not None else None
+def _price(name: str, entry: Listed | None, configured: tuple[float, float] | None, listing_read: bool) -> Check:
+    """The listing's price, else the one configured (`price:` in groups.yaml), per million tokens."""
+    price, source = (entry.price, "listing") if entry is not None and entry.price is not None else \
+        (configured, "groups.yaml")
+    if price is None and not listing_read:
+        return skip("model", name, "price", "not in groups.yaml, and no model list was read")
     if price is None:
         return warn("model", name, "price", "price unknown",
-                    "nothing needed if the provider reports each answer's cost; otherwise spend shows no figure")
+                    "add `price: [input, output]` (USD per million tokens) to the model in groups.yaml, unless the "
+                    "provider reports each answer's cost")
     if price == (0.0, 0.0):
-        return ok("model", name, "price", "free (from the listing)")
-    prompt, completion = (f"${p * 1e6:.3g}" for p in price)
-    return ok("model", name, "price", f"{prompt} / {completion} per million prompt / completion tokens")
+        return ok("model", name, "price", f"free (from the {source})")
+    prompt, completion = (f"${p:.3g}" for p in price)
+    return ok("model", name, "price", f"{prompt} / {completion} per million input / output tokens (from the {source})")
 
 
 async def _probe(ctx: Context, name: str) -> Check:

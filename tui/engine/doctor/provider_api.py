@@ -1,11 +1,13 @@
-"""The per-API parts of the provider checks, in one place: which call proves a key, where a
-provider lists its models, and what a listing says about a model (id, context length, price).
+"""The per-API parts of the provider checks, in one place: which call proves a key, and where a
+provider's model list comes from.
 
 OpenRouter (`catalog: openrouter`) has a key endpoint, `GET /key` under its API base
 (`/api/v1/key`): it answers only to a valid key and tells the key's credit limit and usage. Its
-model list is public, so it proves nothing about the key. Any other OpenAI-compatible provider is
-asked for its model list (`GET /models`), which needs the key: the one call proves the key, the
-endpoint and the listing at once.
+model list is public, so it proves nothing about the key. Every other provider is asked for the
+first page of its model list (its adapter's path: OpenAI's `/models`, Anthropic's `/v1/models`,
+Gemini's `/v1beta/models`), which needs the key: that one call proves the key, the endpoint, TLS
+and the clock at once. The whole list (every page, each API's shape) is read by the provider's
+adapter (`ChatClient.listing`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from typing import Any
 
 from tui.engine.clock import Clock
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.catalog import parse_listing
-from tui.engine.provider.client import ProviderClient
+from tui.engine.provider.adapter import ChatClient, Listed
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,6 @@ class Reply:
 
 
 @dataclass(frozen=True)
-class ListedModel:
-    id: str
-    context_length: int | None
-    price: tuple[float, float] | None  # USD per prompt token, per completion token
-
-
-@dataclass(frozen=True)
 class KeyCredit:
     """What OpenRouter's key endpoint says: the credit limit (None: no limit) and what is used.
     Its `label` is left out: it holds part of the key."""
@@ -50,17 +44,41 @@ class KeyCredit:
     usage: float | None
 
 
-def key_call(client: ProviderClient) -> str:
+def key_call(client: ChatClient) -> str:
     """The path of the one call that proves the key: OpenRouter's key endpoint, else the model list."""
-    return "/key" if client.provider.catalog == "openrouter" else "/models"
+    return "/key" if client.provider.catalog == "openrouter" else client.adapter.listing_path(None)
 
 
-def lists_publicly(client: ProviderClient) -> bool:
-    """Whether the model list is read without a key (a separate call from the key's)."""
+def lists_publicly(client: ChatClient) -> bool:
+    """Whether the model list is read without a key."""
     return client.provider.catalog == "openrouter"
 
 
-async def get(client: ProviderClient, path: str, timeout: float, clock: Clock, what: str) -> Reply:
+async def listing(client: ChatClient, timeout: float, clock: Clock) -> Reply:
+    """The provider's whole model list by id (`data`: dict[str, Listed]), or why not."""
+    begin = clock.monotonic()
+    try:
+        async with asyncio.timeout(timeout):
+            listed: dict[str, Listed] = await client.listing(timeout)
+    except ProviderError as exc:
+        return Reply(None, exc.failure, (clock.monotonic() - begin) * 1000)
+    except TimeoutError:
+        return Reply(None, Failure(FailureKind.TIMEOUT, f"model list not received within {timeout:g}s"),
+                     (clock.monotonic() - begin) * 1000)
+    return Reply(listed, None, (clock.monotonic() - begin) * 1000)
+
+
+def one_page(client: ChatClient, first: Reply) -> Reply | None:
+    """The whole list from its first page (`first`, the key call's reply), or None when it has more
+    pages (read them all with `listing`) or is not a list."""
+    try:
+        listed, next_page = client.adapter.parse_listing(first.data)
+    except ProviderError as exc:
+        return Reply(None, exc.failure, first.latency_ms)
+    return None if next_page is not None else Reply(listed, None, first.latency_ms)
+
+
+async def get(client: ChatClient, path: str, timeout: float, clock: Clock, what: str) -> Reply:
     """GET `path`, bounded by `timeout`; never raises for the provider's failures."""
     begin, wall_begin = clock.monotonic(), clock.wall()
     try:
@@ -88,27 +106,6 @@ def _clock_offset(headers: Mapping[str, str], sent: float, received: float) -> t
         return None, 0.0
     middle = (sent + received) / 2
     return stamp + 0.5 - middle, 0.5 + (received - sent) / 2
-
-
-def parse_models(data: Any) -> dict[str, ListedModel]:
-    """A `GET /models` body: ids and context lengths (the catalogue's own parser) and prices."""
-    listed = parse_listing(data)
-    prices: dict[str, tuple[float, float]] = {}
-    for item in data.get("data", []):
-        if isinstance(item, dict) and isinstance(item.get("pricing"), dict):
-            price = _price(item["pricing"])
-            if price is not None and isinstance(item.get("id"), str):
-                prices[item["id"]] = price
-    return {mid: ListedModel(mid, entry.context_length, prices.get(mid)) for mid, entry in listed.items()}
-
-
-def _price(pricing: Mapping[str, Any]) -> tuple[float, float] | None:
-    """OpenRouter's `pricing` (USD per token, as strings); None when absent or not numbers."""
-    try:
-        prompt, completion = float(pricing["prompt"]), float(pricing["completion"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return (prompt, completion) if prompt >= 0 and completion >= 0 else None
 
 
 def parse_key(data: Any) -> KeyCredit | None:

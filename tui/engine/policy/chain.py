@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING
 from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.durations import format_duration, format_left
+from tui.engine.conversation import ToolCallAssembler, ToolCallDelta
 from tui.engine.events import (Answered, Attempt, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted,
-                               ChainEvent, ChainFailed, ChatRequest, Restarted, Token, Usage, Waiting)
+                               ChainEvent, ChainFailed, ChatRequest, Restarted, Token, ToolCallToken, Usage, Waiting)
 from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
 from tui.engine.policy.context_fit import too_long_for
 from tui.engine.policy.health import HealthMonitor
 from tui.engine.policy.hedge import Race, hedge_after
 from tui.engine.policy.tried import Tried
-from tui.engine.provider.client import Delta, Done, ProviderClient
+from tui.engine.provider.adapter import ChatClient
+from tui.engine.provider.answer import Delta, Done
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
@@ -48,7 +50,7 @@ def skip_reason(av: ModelAvailability) -> tuple[str, str]:
 
 
 class FallbackChain:
-    def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
+    def __init__(self, config: Config, clients: Mapping[str, ChatClient], availability: Availability,
                  health: HealthBook, clock: Clock, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None,
                  monitor: HealthMonitor | None = None, catalog: CatalogBook | None = None) -> None:
@@ -98,7 +100,7 @@ class FallbackChain:
                 try:
                     async for item in items:
                         kind = type(item)
-                        if kind is Token:
+                        if kind is Token or kind is ToolCallToken:
                             if tokens:
                                 yield item
                             continue
@@ -116,7 +118,8 @@ class FallbackChain:
                             attempts.append(attempt)
                             yield Answered(result.model, result.provider, result.content, result.reasoning,
                                            result.reported_model, result.finish_reason, result.usage, attempts,
-                                           int((self.clock.monotonic() - started) * 1000), result.ttft_ms)
+                                           int((self.clock.monotonic() - started) * 1000), result.ttft_ms,
+                                           result.tool_calls)
                             return
                         failure, partial = tried.failure, tried.partial
                         assert failure is not None
@@ -216,9 +219,10 @@ class FallbackChain:
         return None
 
     async def _attempt(self, model: ModelConfig, request: ChatRequest,
-                       tokens: bool = True) -> AsyncIterator[Token | Tried]:
-        """One request to one model: its tokens as they come (with `tokens`), then one `Tried`
-        saying how it ended."""
+                       tokens: bool = True) -> AsyncIterator[Token | ToolCallToken | Tried]:
+        """One request to one model: its tokens and tool-call fragments as they come (with `tokens`),
+        then one `Tried` saying how it ended. A tool-call fragment is content: it stops the
+        first-token clock, and an answer of only calls is an answer."""
         client = self.clients[model.provider]
         begin = self.clock.monotonic()
         started = self.clock.wall()
@@ -226,14 +230,24 @@ class FallbackChain:
         content: list[str] = []
         reasoning: list[str] = []
         done: Done | None = None
+        calls: ToolCallAssembler | None = None
         try:
-            async for item in client.chat(model.id, request, model.policy):
-                if isinstance(item, Delta):
+            async for item in client.chat(model.id, request, model.policy, max_tokens=model.max_tokens):
+                kind = type(item)
+                if kind is Delta:
                     if ttft_ms is None:
                         ttft_ms = int((self.clock.monotonic() - begin) * 1000)
                     (reasoning if item.reasoning else content).append(item.text)
                     if tokens:
                         yield Token(model.name, item.text, item.reasoning)
+                elif kind is ToolCallDelta:
+                    if ttft_ms is None:
+                        ttft_ms = int((self.clock.monotonic() - begin) * 1000)
+                    if calls is None:
+                        calls = ToolCallAssembler()
+                    calls.add(item)
+                    if tokens:
+                        yield ToolCallToken(model.name, item.index, item.id, item.name, item.arguments)
                 else:
                     done = item
         except ProviderError as exc:
@@ -250,7 +264,9 @@ class FallbackChain:
         self.health.get(model.name).record(True, self.clock.wall(), elapsed, ttft_ms=ttft_ms)
         self.availability.record_success(model.name, started)
         done = done or Done(None, None, None)
+        usage = done.usage or Usage()
+        usage.estimate(model.price)
         attempt = Attempt(model.name, model.provider, "ok", status=200, elapsed_ms=elapsed, ttft_ms=ttft_ms)
         yield Tried(attempt, answered=Answered(model.name, model.provider, "".join(content), "".join(reasoning),
-                                               done.reported_model, done.finish_reason, done.usage or Usage(),
-                                               [attempt], elapsed, ttft_ms))
+                                               done.reported_model, done.finish_reason, usage, [attempt], elapsed,
+                                               ttft_ms, calls.calls() if calls else ()))

@@ -28,9 +28,11 @@ from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.client import Delta, ProviderClient
+from tui.engine.provider.adapter import ChatClient
+from tui.engine.provider.answer import Delta, ToolCallDelta
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.health_record import HealthBook
+from tui.engine.text import did_you_mean
 
 PROBE_PROMPT = [ChatMessage("user", "Reply with the single word: ok")]
 Mode = Literal["sweep", "trial", "check", "recheck"]
@@ -51,7 +53,7 @@ class ProbeResult:
 
 
 class HealthMonitor:
-    def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
+    def __init__(self, config: Config, clients: Mapping[str, ChatClient], availability: Availability,
                  health: HealthBook, clock: Clock) -> None:
         self.config = config
         self.clients = clients
@@ -176,7 +178,8 @@ class HealthMonitor:
                         listings[model.provider] = asyncio.ensure_future(client.list_models(timeout))
                     listed = await asyncio.shield(listings[model.provider])
                     if model.id not in listed:
-                        raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"))
+                        raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"
+                                                    + did_you_mean(model.id, list(listed))))
                 else:
                     await self.one_token(client, model)
         except ProviderError as exc:
@@ -186,7 +189,7 @@ class HealthMonitor:
                                 Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"))
         return self._record(model, mode, begin, started, None)
 
-    async def one_token(self, client: ProviderClient, model: ModelConfig) -> None:
+    async def one_token(self, client: ChatClient, model: ModelConfig) -> None:
         """The completion probe alone: ask for one token, return at the first; ProviderError when it
         fails. Records nothing (`doctor` asks without changing any model's state)."""
         timeout = self.config.health.timeout
@@ -194,7 +197,7 @@ class HealthMonitor:
                          connect_timeout=min(model.policy.connect_timeout, timeout))
         request = ChatRequest(PROBE_PROMPT, stream=True, max_tokens=1)
         async for item in client.chat(model.id, request, policy):
-            if isinstance(item, Delta):
+            if isinstance(item, (Delta, ToolCallDelta)):
                 break  # the first token is proof of life; closing the stream stops the rest
 
     def _record(self, model: ModelConfig, mode: Mode, begin: float, started: float,

@@ -5,7 +5,8 @@ a model that has produced no token by then gets company: the next usable model o
 starts beside it. The first of the two to produce a token wins; the other is cancelled at once
 (its stream closed) and is not blamed for being slow; a failure before any token is recorded by
 the usual rules while the other goes on alone. Never more than two requests in flight for one
-answer, and never a hedge once anything was shown. A reasoning token counts as a sign of life.
+answer, and never a hedge once anything was shown. A reasoning token or a tool-call fragment counts
+as a sign of life.
 
 `Race` plays one such attempt for the chain: it yields the winner's tokens, the partner's start
 (and the skips before it), a `AttemptCancelled` for the loser, and a `Tried` for each request
@@ -18,7 +19,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 from tui.engine.config import ModelConfig
-from tui.engine.events import Attempt, AttemptCancelled, AttemptSkipped, AttemptStarted, Token
+from tui.engine.events import Attempt, AttemptCancelled, AttemptSkipped, AttemptStarted, Token, ToolCallToken
 from tui.engine.policy.tried import Tried
 from tui.engine.state.health_record import HealthRecord
 
@@ -95,7 +96,7 @@ class Race:
                     continue
                 if isinstance(item, BaseException):
                     raise item
-                if type(item) is Token:
+                if type(item) is Token or type(item) is ToolCallToken:
                     hedge_at = None  # a sign of life: never a hedge after it
                     if self.winner is None:
                         self.winner = name

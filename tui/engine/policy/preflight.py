@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from tui.engine.config import Config, ModelConfig
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.provider.catalog import Listed, fetch_endpoints, fetch_listing
-from tui.engine.provider.client import ProviderClient
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.text import did_you_mean
@@ -40,7 +40,7 @@ class PreflightNote:
 
 
 class Preflight:
-    def __init__(self, config: Config, clients: Mapping[str, ProviderClient], availability: Availability,
+    def __init__(self, config: Config, clients: Mapping[str, ChatClient], availability: Availability,
                  catalog: CatalogBook) -> None:
         self.config = config
         self.clients = clients
@@ -90,6 +90,9 @@ class Preflight:
                 self._back_if_listed(model)
             else:
                 notes.append(PreflightNote(provider, model.name, self._not_listed(model, provider, listing)))
+        if self.config.providers[provider].catalog != "openrouter":  # only OpenRouter publishes endpoint health
+            self.catalog.record(facts)
+            return notes
         healths = await asyncio.gather(*(self._uptime(client, m, timeout) for m in listed))
         for model, uptime in zip(listed, healths, strict=True):
             if uptime is not None:
@@ -97,7 +100,7 @@ class Preflight:
         self.catalog.record(facts)
         return notes
 
-    async def _uptime(self, client: ProviderClient, model: ModelConfig, timeout: float) -> float | None:
+    async def _uptime(self, client: ChatClient, model: ModelConfig, timeout: float) -> float | None:
         try:
             return (await fetch_endpoints(client, model.id, timeout)).uptime
         except ProviderError:

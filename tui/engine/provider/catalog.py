@@ -1,5 +1,6 @@
 """What a provider publishes about its models for free: the listing and per-endpoint health.
 
+The listing comes through the provider's adapter (each API has its own path, shape and paging);
 OpenRouter (docs/architecture.md §6): `GET /models` lists every model with `context_length`
 (no key needed), and `GET /models/{author}/{slug}/endpoints` gives each endpoint's `status`
 (0 fine, negative degraded or down) and `uptime_last_5m` / `_30m` / `_1d` in percent. Bodies of
@@ -15,15 +16,10 @@ from typing import Any
 from urllib.parse import quote
 
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.client import ProviderClient
+from tui.engine.provider.adapter import ChatClient, Listed
+from tui.engine.provider.openai import OpenAIAdapter
 
-
-@dataclass(frozen=True)
-class Listed:
-    """One model in the provider's listing."""
-
-    id: str
-    context_length: int | None
+__all__ = ["EndpointHealth", "Listed", "fetch_endpoints", "fetch_listing", "parse_endpoints", "parse_listing"]
 
 
 @dataclass(frozen=True)
@@ -42,20 +38,8 @@ def _number(value: Any) -> float | None:
 
 
 def parse_listing(data: Any) -> dict[str, Listed]:
-    """`{"data": [{"id", "context_length", ...}]}` to Listed by id; ProviderError if not that shape."""
-    items = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise ProviderError(Failure(FailureKind.PROTOCOL, "model list without data[]"))
-    out: dict[str, Listed] = {}
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            continue
-        context = _number(item.get("context_length"))
-        top = item.get("top_provider")
-        if context is None and isinstance(top, dict):
-            context = _number(top.get("context_length"))
-        out[item["id"]] = Listed(item["id"], int(context) if context and context > 0 else None)
-    return out
+    """An OpenAI-style `{"data": [{"id", "context_length", ...}]}` to Listed by id; ProviderError if not that shape."""
+    return OpenAIAdapter("").parse_listing(data)[0]
 
 
 def parse_endpoints(data: Any) -> EndpointHealth:
@@ -70,10 +54,10 @@ def parse_endpoints(data: Any) -> EndpointHealth:
     return EndpointHealth(max(uptimes) if uptimes else None, any(s == 0 for s in statuses) if statuses else None)
 
 
-async def fetch_listing(client: ProviderClient, timeout: float) -> dict[str, Listed]:
-    return parse_listing(await client.get_json("/models", timeout, "model list"))
+async def fetch_listing(client: ChatClient, timeout: float) -> dict[str, Listed]:
+    return await client.listing(timeout)
 
 
-async def fetch_endpoints(client: ProviderClient, model_id: str, timeout: float) -> EndpointHealth:
+async def fetch_endpoints(client: ChatClient, model_id: str, timeout: float) -> EndpointHealth:
     return parse_endpoints(await client.get_json(f"/models/{quote(model_id, safe='/:')}/endpoints", timeout,
                                                  "endpoint list"))

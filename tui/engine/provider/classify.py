@@ -1,15 +1,18 @@
-"""Failure classification (docs/architecture.md §4): HTTP status + body + headers -> `Failure`.
+"""Failure classification of error bodies (docs/architecture.md §4): HTTP status + body + headers -> `Failure`.
 
 Pure functions, no I/O. The status and the body's machine-readable fields (`code`, `type`,
 `metadata.error_type`, `details.error_code`, moderation metadata) decide the kind; message text
 only *refines* a kind that a status or code already established (a 429 that says "per-day" is a
 quota; a 400 that says "maximum context length" is context_length), never decides alone.
 Nothing here raises, whatever the provider sends.
+
+These are the OpenAI-compatible rules (OpenAI, OpenRouter, LiteLLM, vLLM), which also read the
+error identifiers of the other APIs; the anthropic and gemini adapters add their own rules in front
+(`anthropic_errors`, `gemini_errors`). Transport failures (no response at all) are `transport_errors`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -20,8 +23,7 @@ from tui.engine.provider.retry_after import lower_headers, number, parse_retry_a
 from tui.engine.secrets import redact_known
 from tui.engine.text import printable
 
-__all__ = ["MAX_DETAIL", "classify_error_object", "classify_exception", "classify_response", "parse_retry_after",
-           "short_detail"]
+__all__ = ["MAX_DETAIL", "classify_error_object", "classify_response", "parse_retry_after", "short_detail"]
 
 K = FailureKind
 MAX_DETAIL = 200
@@ -56,7 +58,8 @@ _VAGUE_5XX = {K.RATE_LIMITED, K.UNAVAILABLE, K.TIMEOUT}  # these ids refine a va
 
 _CONTEXT_TEXT = re.compile(
     r"context[ _-]?(length|window)|maximum context|contextwindowexceeded|prompt is too long|"
-    r"too many (input )?tokens|input is too long|reduce the length", re.I)
+    r"too many (input )?tokens|input is too long|reduce the length|exceeds? (the )?context limit|"
+    r"exceeds the maximum number of tokens", re.I)
 _MODEL_MISSING_TEXT = re.compile(
     r"not a valid model|model\b.{0,80}\b(does not exist|not found|is not supported)|unknown model|"
     r"no such model|model_not_found", re.I)
@@ -292,52 +295,3 @@ def classify_error_object(error: dict | str, status: int | None, headers: Mappin
         return failure
     return Failure(K.INTERRUPTED, short_detail(f"{failure.kind.value} mid-answer: {failure.detail}"),
                    failure.status, failure.retry_after_s, None, failure.code)
-
-
-def _describe(exc: BaseException) -> str:
-    """The first informative text along the exception chain (httpx wraps httpcore wraps OSError)."""
-    current: BaseException | None = exc
-    for _ in range(5):
-        if current is None:
-            break
-        if isinstance(current, ConnectionResetError):
-            return "connection reset by peer"
-        if text := str(current).strip():
-            return text
-        current = current.__cause__ or current.__context__
-    return ""
-
-
-def classify_exception(exc: BaseException) -> Failure:
-    """A transport-level exception raised before any response: timeout, connection, protocol, cancelled."""
-    import ssl
-
-    import httpx  # here, not at module level: the TUI starts without importing httpx
-
-    name = type(exc).__name__
-    text = _describe(exc)
-
-    def make(kind: FailureKind, label: str) -> Failure:
-        return Failure(kind, short_detail(f"{label}: {text}" if text else label))
-
-    if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
-        return Failure(K.CANCELLED, "cancelled")
-    if isinstance(exc, httpx.ConnectTimeout):
-        return make(K.TIMEOUT, "connect timeout")
-    if isinstance(exc, httpx.PoolTimeout):
-        return make(K.TIMEOUT, "no free connection in time")
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
-        return make(K.TIMEOUT, "timed out")
-    if isinstance(exc, httpx.ConnectError):
-        return make(K.CONNECTION, "could not connect")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return make(K.CONNECTION, "server closed the connection")
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-        return make(K.PROTOCOL, "bad URL")
-    if isinstance(exc, (httpx.LocalProtocolError, httpx.TooManyRedirects, httpx.DecodingError)):
-        return make(K.PROTOCOL, name)
-    if isinstance(exc, (httpx.TransportError, ssl.SSLError, OSError)):
-        return make(K.CONNECTION, "connection failed" if isinstance(exc, httpx.TransportError) else name)
-    if isinstance(exc, (ValueError, UnicodeError)):
-        return make(K.PROTOCOL, "malformed response")
-    return make(K.PROTOCOL, f"unexpected {name}")

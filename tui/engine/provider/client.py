@@ -1,9 +1,15 @@
-"""The provider client: one OpenAI-compatible endpoint, streamed or not, with hard time budgets.
+"""The shared provider client: one provider, whatever its API, streamed or not, with hard time budgets.
+
+What every API shares lives here once: the pooled connection, TLS, the key (from the environment,
+redacted, sent only to this provider's base URL), the deadlines, the body limits and the SSE
+reader. What differs per API (paths, key header, JSON shapes, error bodies, the listing) is the
+provider's `Adapter` (provider/adapter.py, chosen by `ProviderConfig.api`).
 
 Every way a call can go wrong ends as `ProviderError(failure, partial)`; no httpx or json
 exception escapes. Time budgets are loop deadlines around each read, not httpx read timeouts,
 because keep-alive comments would reset a read timeout forever (livekit #6171): only content
-and reasoning tokens count as the first token, and only they push the stall deadline.
+(text or a tool-call fragment) and reasoning tokens count as the first token, and only they push
+the stall deadline.
 """
 
 from __future__ import annotations
@@ -14,19 +20,21 @@ import functools
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tui.engine.provider.classify import classify_error_object, classify_exception, classify_response, short_detail
 from tui.engine.clock import Clock, SystemClock
 from tui.engine.config import Policy, ProviderConfig
-from tui.engine.events import ChatRequest, Usage
+from tui.engine.events import ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError, RequestError
-from tui.engine.secrets import register_secret
+from tui.engine.provider.adapter import Adapter, Listed
+from tui.engine.provider.answer import AnswerItem, Delta, Done
+from tui.engine.provider.apis import adapter_for
+from tui.engine.provider.classify import short_detail
 from tui.engine.provider.http_client import make_http_client
 from tui.engine.provider.read_deadline import ReadDeadline
 from tui.engine.provider.sse import SSEParser
-from tui.engine.provider.stream_state import StreamState, parse_usage
+from tui.engine.provider.transport_errors import classify_exception
+from tui.engine.secrets import register_secret
 
 if TYPE_CHECKING:
     import ssl
@@ -36,27 +44,13 @@ if TYPE_CHECKING:
 K = FailureKind
 ERROR_BODY_LIMIT = 64 * 1024  # enough for any error message; a hostile body cannot flood memory
 ANSWER_BODY_LIMIT = 16 * 1024 * 1024
-FINISH_GRACE = 2.0  # after a finish_reason, how long to wait for the usage chunk and [DONE]
+FINISH_GRACE = 2.0  # after a finish reason, how long to wait for the usage and the API's terminator
 DRAIN_GRACE = 0.1  # after [DONE], how long to read on so the connection can go back to the pool
 USER_AGENT = "modelfallback/0.1"
 _SECRET_HEADER_WORDS = ("key", "token", "auth", "secret")
+MAX_LISTING_PAGES = 20  # a paginated listing longer than this is cut (20 × 1,000 models)
 
-
-@dataclass(slots=True)  # not frozen: one per token, and frozen init costs 3× as much
-class Delta:
-    """A piece of the answer; `reasoning` marks thinking text (shown apart, not part of the answer)."""
-
-    text: str
-    reasoning: bool = False
-
-
-@dataclass(frozen=True)
-class Done:
-    """The answer finished normally."""
-
-    finish_reason: str | None
-    usage: Usage | None
-    reported_model: str | None
+__all__ = ["AnswerItem", "Delta", "Done", "ProviderClient"]  # Delta and Done live in answer.py
 
 
 @functools.cache
@@ -89,7 +83,7 @@ def _loads(body: bytes) -> Any:
 
 
 class ProviderClient:
-    """Talks to one provider; one pooled `httpx.AsyncClient`, created on first use."""
+    """Talks to one provider through its API's adapter; one pooled `httpx.AsyncClient`, created on first use."""
 
     def __init__(self, provider: ProviderConfig, *, env: Mapping[str, str] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, clock: Clock | None = None) -> None:
@@ -100,7 +94,8 @@ class ProviderClient:
         self._clock = clock or SystemClock()
         self._http: httpx.AsyncClient | None = None
         self._timeouts: dict[float, httpx.Timeout] = {}  # by connect timeout: one object, not one per request
-        self._base = provider.base_url.rstrip("/")
+        self.adapter: Adapter = adapter_for(provider)
+        self._base = self.adapter.base
         self._raw_key: object = object()  # the environment's value `_cached_key` was read from
         self._cached_key: str | None = None
         for header, value in provider.headers.items():
@@ -152,10 +147,10 @@ class ProviderClient:
         return _shared_tls_context()
 
     def _headers(self, accept: str) -> dict[str, str]:
-        headers = {"User-Agent": USER_AGENT, "Accept": accept, **self.provider.headers}
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, **self.adapter.fixed_headers(), **self.provider.headers}
         key = self._key()
         if key:
-            headers["Authorization"] = f"Bearer {key}"
+            headers.update(self.adapter.auth_headers(key))
         elif self.provider.api_key_env is not None:
             raise _failed(K.AUTH, f"no API key: ${self.provider.api_key_env} is not set")
         return headers
@@ -221,23 +216,15 @@ class ProviderClient:
                            reads: ReadDeadline | None = None) -> ProviderError:
         """Read a non-2xx body (bounded) and classify it; a body that never comes still has its status."""
         body, _ = await self._read_body(response, ERROR_BODY_LIMIT, stall, reads)
-        return ProviderError(classify_response(response.status_code, response.headers, body,
-                                               self._clock.wall()))
+        return ProviderError(self.adapter.classify_response(response.status_code, response.headers, body,
+                                                            self._clock.wall()))
 
     # -- chat ------------------------------------------------------------------------------
 
-    def _body(self, model_id: str, request: ChatRequest) -> dict[str, Any]:
-        body: dict[str, Any] = dict(request.extra.get("openai", {}))
-        body.update(model=model_id, messages=[m.to_json() for m in request.messages], stream=request.stream)
-        if request.stream:
-            options = body.get("stream_options")
-            body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-        if request.max_tokens is not None:
-            body["max_tokens"] = request.max_tokens
-        return body
-
-    async def chat(self, model_id: str, request: ChatRequest, policy: Policy) -> AsyncIterator[Delta | Done]:
-        """Yield Deltas then one Done; raise ProviderError (with the partial text) on any failure.
+    async def chat(self, model_id: str, request: ChatRequest, policy: Policy, *,
+                   max_tokens: int | None = None) -> AsyncIterator[AnswerItem]:
+        """Yield Deltas and ToolCallDeltas, then one Done; raise ProviderError (with the partial text)
+        on any failure. `max_tokens`: the model's configured default, for a request that names none.
 
         The stream loop lives here rather than in a helper generator: every token would otherwise
         pass through one more generator frame, a measurable share of the client's own cost.
@@ -248,17 +235,20 @@ class ProviderClient:
         reads = ReadDeadline()  # one timer for the whole request: the send, then every read
         response: httpx.Response | None = None
         chunks: AsyncIterator[bytes] | None = None
+        adapter = self.adapter
         try:
-            response = await self._open("POST", "/chat/completions", ttft_deadline, policy.connect_timeout,
-                                        accept=accept, budget=f"{policy.ttft_timeout:g}s (ttft_timeout)",
-                                        json_body=self._body(model_id, request), reads=reads)
+            body = adapter.build_body(model_id, request, max_tokens)  # RequestError: nothing was sent
+            response = await self._open("POST", adapter.chat_path(model_id, request.stream), ttft_deadline,
+                                        policy.connect_timeout, accept=accept,
+                                        budget=f"{policy.ttft_timeout:g}s (ttft_timeout)", json_body=body,
+                                        reads=reads)
             if not 200 <= response.status_code < 300:
                 raise await self._fail_status(response, policy.stall_timeout, reads)
             if not request.stream or "json" in response.headers.get("content-type", "").lower():
                 for item in await self._json_answer(response, policy, reads):
                     yield item
                 return
-            state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
+            state = adapter.stream_state(self.name, response.status_code, response.headers, self._clock.wall())
             parser = SSEParser()
             chunks = _body_chunks(response)
             stall_deadline = finish_deadline = float("inf")
@@ -284,8 +274,8 @@ class ProviderClient:
                 if parser.dropped:
                     state.count_dropped(parser.dropped)
                 for item in items:
-                    for text, reasoning in state.handle(item):
-                        yield Delta(text, reasoning)
+                    for piece in state.handle(item):
+                        yield piece
                     if state.finished:
                         break
                 now = loop.time()  # after the consumer ran: its own slowness is not a stall
@@ -309,8 +299,8 @@ class ProviderClient:
                     await response.aclose()
 
     async def _json_answer(self, response: httpx.Response, policy: Policy,
-                           reads: ReadDeadline) -> list[Delta | Done]:
-        """A whole (non-streamed) answer: reasoning and content as Deltas, then Done."""
+                           reads: ReadDeadline) -> list[AnswerItem]:
+        """A whole (non-streamed) answer: reasoning, content and tool calls as pieces, then Done."""
         body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, policy.stall_timeout, reads)
         if problem:
             raise _failed(K.INTERRUPTED, f"response body {problem}")
@@ -318,15 +308,8 @@ class ProviderClient:
             data = _loads(body)
         except (ValueError, RecursionError):
             raise _failed(K.PROTOCOL, "malformed JSON response") from None
-        state = StreamState(self.name, response.status_code, response.headers, self._clock.wall())
-        message = state.json_message(data)
-        items: list[Delta | Done] = []
-        if message.reasoning:
-            items.append(Delta(message.reasoning, reasoning=True))
-        if message.content:
-            items.append(Delta(message.content))
-        items.append(Done(message.finish_reason, parse_usage(data.get("usage")), message.model))
-        return items
+        state = self.adapter.stream_state(self.name, response.status_code, response.headers, self._clock.wall())
+        return state.json_answer(data)
 
     @staticmethod
     async def _drain(chunks: AsyncIterator[bytes], reads: ReadDeadline, deadline: float) -> None:
@@ -364,8 +347,8 @@ class ProviderClient:
             except (ValueError, RecursionError):
                 raise _failed(K.PROTOCOL, f"malformed JSON {what}") from None
             if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):
-                raise ProviderError(classify_error_object(data["error"], response.status_code, response.headers,
-                                                          self._clock.wall()))
+                raise ProviderError(self.adapter.classify_error(data["error"], response.status_code,
+                                                                response.headers, self._clock.wall()))
             return data, response.headers
         except TimeoutError:
             raise _failed(K.TIMEOUT, f"{what} not received within {timeout:g}s") from None
@@ -373,13 +356,27 @@ class ProviderClient:
             with contextlib.suppress(Exception):
                 await response.aclose()
 
+    async def listing(self, timeout: float) -> dict[str, Listed]:
+        """The provider's model listing, every page of it, by the id a chat sends; all within
+        `timeout`. Raises ProviderError like `chat`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        out: dict[str, Listed] = {}
+        page: str | None = None
+        for _ in range(MAX_LISTING_PAGES):
+            left = deadline - loop.time()
+            if left <= 0:
+                raise _failed(K.TIMEOUT, f"model list not received within {timeout:g}s")
+            models, page = self.adapter.parse_listing(
+                await self.get_json(self.adapter.listing_path(page), left, "model list"))
+            out.update(models)
+            if page is None:
+                break
+        return out
+
     async def list_models(self, timeout: float) -> list[str]:
-        """GET {base_url}/models; the ids of `data[]`. Raises ProviderError like `chat`."""
-        data = await self.get_json("/models", timeout, "model list")
-        items = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise _failed(K.PROTOCOL, "model list without data[]")
-        return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        """The ids of the provider's listing. Raises ProviderError like `chat`."""
+        return list(await self.listing(timeout))
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

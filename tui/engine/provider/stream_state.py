@@ -1,20 +1,22 @@
-"""What an OpenAI-compatible answer has said so far, and whether it amounts to a completion.
+"""What an answer has said so far, and whether it amounts to a completion: the rules every API shares.
 
-Split from the client so the chunk rules (what counts as a token, what is an error chunk, when an
-answer is complete, empty or cut) are plain synchronous code, separate from sockets and deadlines.
+Split from the client so the chunk rules (what counts as a token, when an answer is complete, empty
+or cut, how many unparseable lines are tolerated) are plain synchronous code, separate from sockets
+and deadlines. Each adapter subclasses `StreamState` with its API's chunk shapes (`_chunk`) and its
+whole-body shape (`json_answer`); the rules below stay written once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from tui.engine.provider.classify import classify_error_object, short_detail
-from tui.engine.events import Usage
+from tui.engine.conversation import ToolCallDelta
 from tui.engine.failures import Failure, FailureKind, ProviderError
+from tui.engine.provider.answer import AnswerItem, Delta
+from tui.engine.provider.classify import short_detail
 from tui.engine.provider.sse import SSEComment, SSEItem
 
 log = logging.getLogger("modelfallback.client")
@@ -22,60 +24,41 @@ log = logging.getLogger("modelfallback.client")
 K = FailureKind
 MAX_BAD_LINES = 3  # a single bad SSE line is skipped and logged; the third ends the stream
 
+# (error object, HTTP status, headers, wall time, after_content) -> Failure: the adapter's body rules
+ErrorClassifier = Callable[[Any, int | None, Mapping[str, str] | None, float, bool], Failure]
 
-def _int(value: Any) -> int | None:
+
+def nonneg_int(value: Any) -> int | None:
+    """A token count as an API reports it; None for anything that is not a non-negative integer."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def parse_usage(value: Any) -> Usage | None:
-    """Usage from a chunk's or body's `usage` object; None when absent or meaningless."""
-    if not isinstance(value, dict):
-        return None
-    cost = value.get("cost")
-    usage = Usage(_int(value.get("prompt_tokens")), _int(value.get("completion_tokens")),
-                  _int(value.get("total_tokens")),
-                  float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None)
-    return usage if any(v is not None for v in usage.to_json().values()) else None
-
-
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _first_choice(data: dict) -> dict | None:
-    choices = data.get("choices")
-    if not isinstance(choices, list) or not choices:
-        return None
-    first = choices[0]
-    if isinstance(first, dict) and first.get("index", 0) == 0:
-        return first  # the usual shape: one choice, index 0
-    dicts = [c for c in choices if isinstance(c, dict)]
-    return next((c for c in dicts if c.get("index", 0) == 0), dicts[0] if dicts else None)
-
-
-@dataclass(frozen=True)
-class Message:
-    """A whole non-streamed answer."""
-
-    content: str
-    reasoning: str
-    finish_reason: str | None
-    model: str | None
-
-
 class StreamState:
-    """Accumulates one streamed answer; `handle` returns (text, is_reasoning) pieces or raises ProviderError."""
+    """Accumulates one answer; `handle` returns its canonical pieces or raises ProviderError.
 
-    def __init__(self, provider: str, status: int, headers: Mapping[str, str], now_wall: float) -> None:
+    Subclasses set `finished` when the API's terminator arrives (`[DONE]`, `message_stop`), or leave
+    it to the end of the body (Gemini): an answer with a finish reason is complete either way.
+    """
+
+    done_marker: str | None = None  # a data line that ends the stream (OpenAI's `[DONE]`)
+
+    def __init__(self, provider: str, status: int, headers: Mapping[str, str], now_wall: float,
+                 classify: ErrorClassifier) -> None:
         self.provider = provider
         self.status = status
         self.headers = headers
         self.now_wall = now_wall
+        self._classify = classify
         self.content: list[str] = []
-        self.any_token = False  # a content or reasoning token has arrived (the first-token clock stops)
-        self.finished = False  # [DONE] seen
+        self.any_token = False  # a content, reasoning or tool-call piece has arrived (the first-token clock stops)
+        self.tool_calls = False  # a tool-call piece has arrived: an answer of only calls is not empty
+        self.finished = False  # the API's terminator seen
         self.finish_reason: str | None = None
-        self.usage: Usage | None = None
+        self.usage: Any = None
         self.model: str | None = None
         self.comments = 0
         self.bad_lines = 0
@@ -110,14 +93,14 @@ class StreamState:
             self._dropped_seen += 1
             self._bad("<over-long line>")
 
-    # -- chunks ----------------------------------------------------------------------------
+    # -- events ----------------------------------------------------------------------------
 
-    def handle(self, item: SSEItem) -> list[tuple[str, bool]]:
+    def handle(self, item: SSEItem) -> list[AnswerItem]:
         if isinstance(item, SSEComment):
             self.comments += 1
             return []
         data = item.data.strip()
-        if data == "[DONE]":
+        if data == self.done_marker:
             self.finished = True
             return []
         if not data:
@@ -126,31 +109,33 @@ class StreamState:
         if objects is None:
             self._bad(data)
             return []
-        if len(objects) == 1:  # the usual case: one chunk object per event
-            try:
-                return self._chunk(objects[0], item.event)
-            except ProviderError:
-                raise
-            except Exception:  # a chunk of the wrong shape is a malformed line, not a crash
-                self._bad(data)
-                return []
-        out: list[tuple[str, bool]] = []
+        out: list[AnswerItem] = []
         for obj in objects:
             try:
-                out += self._chunk(obj, item.event)
+                got = self._chunk(obj, item.event)
             except ProviderError:
                 raise
             except Exception:  # a chunk of the wrong shape is a malformed line, not a crash
                 self._bad(data)
+                continue
+            if got:
+                out += got
+        if out and not self.any_token:
+            self.any_token = True
+        if out:
+            self._new_token = True
         return out
 
     @staticmethod
     def _decode(data: str) -> list[dict] | None:
         try:
             obj = json.loads(data)
-            return [obj] if isinstance(obj, dict) else None
         except (ValueError, RecursionError):
-            pass
+            obj = None
+        if isinstance(obj, dict):
+            return [obj]
+        if isinstance(obj, list):  # Gemini may wrap an error in a one-element array
+            return obj if obj and all(isinstance(o, dict) for o in obj) else None
         if "\n" not in data:
             return None
         # Some servers omit the blank line between events, so their data lines get joined.
@@ -168,42 +153,28 @@ class StreamState:
             kind = K.INTERRUPTED if self.any_token else K.PROTOCOL
             raise self.fail(kind, f"unparseable stream: {self.bad_lines} malformed lines")
 
-    def _error(self, error: Any) -> ProviderError:
-        failure = classify_error_object(error, self.status, self.headers, self.now_wall,
-                                        after_content=self.any_token)
-        return ProviderError(failure, self.partial)
+    def error(self, error: Any) -> ProviderError:
+        """An in-body or in-stream error object, classified by the adapter's rules; after content it
+        is `interrupted` (the partial is kept)."""
+        return ProviderError(self._classify(error, self.status, self.headers, self.now_wall, self.any_token),
+                             self.partial)
 
-    def _chunk(self, obj: dict, event: str | None) -> list[tuple[str, bool]]:
-        error = obj.get("error")
-        if error or event == "error" or obj.get("type") == "error" or obj.get("object") == "error":
-            raise self._error(error if isinstance(error, (dict, str)) and error else obj)
-        if self.model is None and _text(obj.get("model")):
-            self.model = obj["model"]
-        if "usage" in obj:  # most chunks carry none: skip the call
-            self.usage = parse_usage(obj["usage"]) or self.usage
-        choice = _first_choice(obj)
-        if choice is None:
-            return []
-        delta = choice.get("delta")
-        if not isinstance(delta, dict):
-            delta = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-        out: list[tuple[str, bool]] = []
-        if "reasoning" in delta or "reasoning_content" in delta:
-            reasoning = _text(delta.get("reasoning")) or _text(delta.get("reasoning_content"))
-            if reasoning:
-                out.append((reasoning, True))
-        content = delta.get("content")
-        if content and isinstance(content, str):
-            self.content.append(content)
-            out.append((content, False))
-        if out:
-            self.any_token = self._new_token = True
-        finish = choice.get("finish_reason")
-        if finish == "error":
-            raise self._error({"message": "the provider ended the answer with finish_reason 'error'"})
-        if finish and isinstance(finish, str):
-            self.finish_reason = finish
-        return out
+    def text(self, text: str) -> Delta:
+        """An answer text piece: kept as the partial, and returned for the caller."""
+        self.content.append(text)
+        return Delta(text)
+
+    def call(self, index: int, id: str | None, name: str | None, arguments: str) -> ToolCallDelta:
+        self.tool_calls = True
+        return ToolCallDelta(index, id, name, arguments)
+
+    def _chunk(self, obj: dict, event: str | None) -> list[AnswerItem]:
+        """One decoded event of the API's stream: its pieces (raise ProviderError for an error)."""
+        raise NotImplementedError
+
+    def json_answer(self, data: Any) -> list[AnswerItem]:
+        """A whole non-streamed body as pieces, ending in Done (raise ProviderError for an error)."""
+        raise NotImplementedError
 
     # -- completion ------------------------------------------------------------------------
 
@@ -217,28 +188,13 @@ class StreamState:
             if self.any_token:
                 raise self.fail(K.INTERRUPTED, detail)
             raise self.fail(K.PROTOCOL, f"empty completion: {detail}, before any content")
-        self._check_not_empty(bool(self.content), self.any_token, self.finish_reason)
+        self.check_not_empty(bool(self.content) or self.tool_calls, self.any_token, self.finish_reason)
 
-    def _check_not_empty(self, content: bool, reasoning: bool, finish: str | None) -> None:
+    def check_not_empty(self, content: bool, reasoning: bool, finish: str | None) -> None:
+        """An answer with neither text, tool calls nor reasoning is a failure: content_policy when
+        the API said it filtered it, else protocol."""
         if content or reasoning:
             return
         if finish == "content_filter":
             raise self.fail(K.CONTENT_POLICY, "the provider's content filter withheld the answer")
         raise self.fail(K.PROTOCOL, f"empty completion (finish_reason {finish!r})")
-
-    def json_message(self, data: Any) -> Message:
-        """The answer of a non-streamed body, or ProviderError (error object, no choices, empty)."""
-        if not isinstance(data, dict):
-            raise self.fail(K.PROTOCOL, "unexpected JSON response (not an object)")
-        error = data.get("error")
-        if error or data.get("type") == "error" or data.get("object") == "error":
-            raise self._error(error if isinstance(error, (dict, str)) and error else data)
-        choice = _first_choice(data)
-        if choice is None:
-            raise self.fail(K.PROTOCOL, "response without choices")
-        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-        content = _text(message.get("content"))
-        reasoning = _text(message.get("reasoning")) or _text(message.get("reasoning_content"))
-        finish = _text(choice.get("finish_reason")) or None
-        self._check_not_empty(bool(content), bool(reasoning), finish)
-        return Message(content, reasoning, finish, _text(data.get("model")) or None)

@@ -41,6 +41,7 @@ class ModelStatus:
     since: float | None = None  # wall time the disable began: `until - since` is the countdown's full length
     next_check_s: float | None = None  # an automatic disable: seconds until its next recheck (0 = due)
     uptime: float | None = None  # the provider's own uptime figure, percent (OpenRouter: last 30 min)
+    api: str = "openai"  # the API its provider speaks (openai, anthropic, gemini)
 
     @property
     def glyph(self) -> str:
@@ -51,7 +52,7 @@ class ModelStatus:
         return self.status not in ("disabled", "blocked", "no key")
 
     def to_json(self) -> dict:
-        out = {"model": self.model, "provider": self.provider, "status": self.status,
+        out = {"model": self.model, "provider": self.provider, "api": self.api, "status": self.status,
                "latency_ms": None if self.latency_ms is None else round(self.latency_ms),
                "error": self.error}
         if self.status in ("disabled", "blocked"):
@@ -65,7 +66,7 @@ class ModelStatus:
 
 
 def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool, health: HealthRecord,
-                 persisted: dict | None = None) -> ModelStatus:
+                 persisted: dict | None = None, api: str = "openai") -> ModelStatus:
     """Merge the three sources; `persisted` is the last health seen by another process (state file)."""
     persisted = persisted or {}
     if av.state in ("disabled", "blocked", "probing"):
@@ -82,7 +83,8 @@ def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool
     if word in ("disabled", "blocked") and not error:
         error = av.reason or None
     return ModelStatus(model, provider, word, latency, health.p50_ms, health.success_rate, checked, error,
-                       av.remaining_s, av.until, av.reason or None, av.source, av.kind, av.trips, av.since)
+                       av.remaining_s, av.until, av.reason or None, av.source, av.kind, av.trips, av.since,
+                       api=api)
 
 
 def first_back(rows: list[ModelStatus]) -> tuple[str, float] | None:
