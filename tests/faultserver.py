@@ -257,7 +257,8 @@ class FaultServer:
         if isinstance(behaviour, Redirect):
             await conn.send(http_head(behaviour.status, {"Location": behaviour.location, "Content-Length": "0"}))
             return True
-        if isinstance(behaviour, (Reply, Error, Json)) and behaviour.delay and not await self._wait(conn, behaviour.delay):
+        delay = behaviour.delay if isinstance(behaviour, (Reply, Error, Json)) else 0.0
+        if delay and not await self._wait(conn, delay):
             return False
         if isinstance(behaviour, Reply):
             await self._send_json(conn, 200, reply_body(record.api, behaviour, record.model or "scripted-model"))

@@ -125,10 +125,10 @@ async def test_anthropic_stream_text_thinking_and_parallel_tools(fault_server: F
     as input_json_delta pieces: the SDK's own accumulator builds the final Message."""
     fault_server.script("claude", Stream(tokens=["Check", "ing."], reasoning=["Need ", "tools."], keepalive=2,
                                          tool_calls=[WEATHER, TIME]))
-    async with anthropic_client(fault_server) as client:
-        async with client.messages.stream(model="claude", max_tokens=64, messages=ASK, tools=TOOLS_ANTHROPIC) as s:
-            texts = [text async for text in s.text_stream]
-            final = await s.get_final_message()
+    async with (anthropic_client(fault_server) as client,
+                client.messages.stream(model="claude", max_tokens=64, messages=ASK, tools=TOOLS_ANTHROPIC) as s):
+        texts = [text async for text in s.text_stream]
+        final = await s.get_final_message()
     assert texts == ["Check", "ing."]
     assert [b.type for b in final.content] == ["thinking", "text", "tool_use", "tool_use"]
     assert final.content[0].thinking == "Need tools." and final.content[1].text == "Checking."

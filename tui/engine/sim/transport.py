@@ -1,9 +1,11 @@
 """Simulated providers as an httpx transport (docs/architecture.md §5).
 
-`SimulatorTransport` speaks the OpenAI-compatible wire format the way real providers do (SSE
-chunks, usage chunk, `[DONE]`, OpenRouter's keep-alive comments and in-stream error chunks,
-provider-shaped error bodies), so the real client stack runs unchanged on it: `--demo` and most
-tests use it instead of the network. Behaviours are scripted per model id (see sim_behaviours).
+`SimulatorTransport` speaks the providers' wire formats the way real providers do: OpenAI-compatible
+Chat Completions (SSE chunks, usage chunk, `[DONE]`, OpenRouter's keep-alive comments and in-stream
+error chunks), Anthropic Messages and Gemini generateContent, chosen by the request's path
+(sim/wires.py spells each), with each API's error bodies. So the real client stack runs unchanged
+on it: `--demo` and most tests use it instead of the network. Behaviours are scripted per model id
+(see sim_behaviours), whatever API the model is asked through.
 
 Timing is real: the body is an async byte stream that sleeps between chunks, so time to first
 token and token rate can be measured; `speed` divides every simulated delay (not the advertised
@@ -34,18 +36,15 @@ from tui.engine.sim.script import (
 )
 from tui.engine.sim.catalog import Listing, endpoints_body, models_body
 from tui.engine.sim.text import answer_tokens, last_user_text, prompt_tokens
+from tui.engine.sim.wires import OPENAI, Writer, chat_api, error_reply, gemini_model, listing, listing_api, \
+    request_facts, writer_for
 
 
 CREATED = 1_800_000_000  # a fixed `created` stamp: output must not depend on the wall clock
-KEEPALIVE_LINE = b": OPENROUTER PROCESSING\n\n"
 
 
 def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _event(obj: Any) -> bytes:
-    return b"data: " + _dumps(obj) + b"\n\n"
 
 
 def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None
@@ -103,23 +102,13 @@ class _Plan:
 
     def __init__(self, model: str, leaf: Answer, tokens: list[str], finish: str,
                  fault: bool, gen_id: str, rng: random.Random, prompt: int,
-                 keepalive: tuple[int | None, float] | None, include_usage: bool,
+                 keepalive: tuple[int | None, float] | None, writer: Writer,
                  pacer: _Pacer, listing: Listing | None = None) -> None:
         self.model, self.leaf, self.tokens, self.finish = model, leaf, tokens, finish
         self.fault_at = leaf.fault_at() if fault else None
         self.gen_id, self.rng, self.prompt = gen_id, rng, prompt
-        self.keepalive, self.include_usage, self.wait = keepalive, include_usage, pacer.wait
+        self.keepalive, self.writer, self.wait = keepalive, writer, pacer.wait
         self.listing = listing
-
-    def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any
-              ) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.gen_id, "object": "chat.completion.chunk",
-                               "created": CREATED, "model": self.model, **extra,
-                               "choices": [{"index": 0, "delta": delta,
-                                            "finish_reason": finish}]}
-        if self.include_usage:
-            out["usage"] = None
-        return out
 
     def usage(self, completion: int) -> dict[str, Any]:
         usage: dict[str, Any] = {"prompt_tokens": self.prompt, "completion_tokens": completion,
@@ -128,18 +117,6 @@ class _Plan:
         if cost is not None:
             usage["cost"] = cost  # OpenRouter reports the answer's price with its usage
         return usage
-
-    def error(self) -> dict[str, Any]:
-        leaf = self.leaf
-        assert isinstance(leaf, ErrorChunk)
-        return {"code": leaf.code, "message": leaf.message}
-
-    def error_chunk(self) -> dict[str, Any]:
-        """OpenRouter's in-stream error: top-level `error`, finish_reason "error"."""
-        return {"id": self.gen_id, "object": "chat.completion.chunk", "created": CREATED,
-                "model": self.model, "provider": "Simulated", "error": self.error(),
-                "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error",
-                             "native_finish_reason": "error"}]}
 
 
 class SimulatorTransport(httpx.AsyncBaseTransport):
@@ -181,45 +158,47 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         path = request.url.path
         if request.method == "GET" and path.rstrip("/").endswith("/models"):
             self.requests.append((None, path))
-            return _json_response(200, models_body(self.catalog))
+            return _json_response(200, listing(listing_api(path, request.headers), self.catalog, path, models_body))
         if request.method == "GET" and path.rstrip("/").endswith("/endpoints") and "/models/" in path:
             self.requests.append((None, path))
             model = path.rstrip("/").split("/models/", 1)[1].rsplit("/endpoints", 1)[0]
             if model not in self.catalog:
                 return _json_response(404, {"error": {"code": 404, "message": "Model not found"}})
             return _json_response(200, endpoints_body(model, self.catalog[model]))
-        if request.method == "POST" and path.rstrip("/").endswith("/chat/completions"):
+        api = chat_api(request.method, path)
+        if api is not None:
             try:
                 body = json.loads(await request.aread())
             except ValueError:
                 return _json_response(400, {"error": {"code": 400, "message": "Invalid JSON"}})
-            model = body.get("model") if isinstance(body, dict) else None
+            if not isinstance(body, dict):
+                body = {}
+            model = gemini_model(path) if api != OPENAI and "model" not in body else body.get("model")
             if not isinstance(model, str) or not model:
                 self.requests.append((None, path))
                 return _json_response(400, {"error": {"code": 400,
                                                       "message": "`model` is required"}})
             self.requests.append((model, path))
-            return await self._chat(request, body, model)
+            return await self._chat(request, body, model, api)
         return _json_response(404, {"error": {"code": 404, "message": f"No route {path}"}})
 
-    async def _chat(self, request: httpx.Request, body: dict[str, Any], model: str
+    async def _chat(self, request: httpx.Request, body: dict[str, Any], model: str, api: str
                     ) -> httpx.Response:
         number = self._served[model] = self._served.get(model, 0) + 1
-        max_tokens = body.get("max_tokens", body.get("max_completion_tokens"))
+        messages, streamed, max_tokens = request_facts(api, request.url.path, body)
         max_tokens = max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else None
         ctx = PickContext(model=model, seed=self.seed, now=self.clock.monotonic(),
                           max_tokens=max_tokens, states=self._states)
         leaf = resolve(self.scripts.get(model, self.default), ctx)
         if isinstance(leaf, ErrorReply):
-            return _json_response(leaf.status_code(), leaf.body(model), leaf.headers())
+            return _json_response(*error_reply(api, leaf, model))
         assert isinstance(leaf, Answer)
         pacer = _Pacer(self.speed, request)
         if isinstance(leaf, Hang) and leaf.after_tokens is None:
             await pacer.wait(math.inf)
         rng = random.Random(f"{self.seed}:{model}:{number}")
         gen_id = f"gen-sim-{rng.getrandbits(48):012x}"
-        tokens = answer_tokens(model, last_user_text(body.get("messages")), rng,
-                               leaf.answer_tokens)
+        tokens = answer_tokens(model, last_user_text(messages), rng, leaf.answer_tokens)
         finish = "stop"
         if max_tokens is not None and len(tokens) > max_tokens:
             tokens, finish = tokens[:max_tokens], "length"
@@ -231,10 +210,10 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
             state.fired += fault
         stream_opts = body.get("stream_options")
         include_usage = isinstance(stream_opts, dict) and stream_opts.get("include_usage") is True
-        plan = _Plan(model, leaf, tokens, finish, fault, gen_id, rng,
-                     prompt_tokens(body.get("messages")), ctx.keepalive, include_usage, pacer,
-                     self.catalog.get(model))
-        if body.get("stream") is True:
+        writer = writer_for(api, model, gen_id, CREATED, include_usage)
+        plan = _Plan(model, leaf, tokens, finish, fault, gen_id, rng, prompt_tokens(messages), ctx.keepalive,
+                     writer, pacer, self.catalog.get(model))
+        if streamed:
             headers = {"content-type": "text/event-stream; charset=utf-8",
                        "cache-control": "no-cache", "x-generation-id": gen_id}
             chunks = self._sse(request, plan)
@@ -252,26 +231,24 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         first_delay = leaf.first_token_delay()
         comments, interval = plan.keepalive or (0, 0.0)
         sent = 0
+        writer = plan.writer
         while comments != 0:  # a comment at once, then every `interval` s
-            yield KEEPALIVE_LINE
+            yield writer.keepalive()
             sent += 1
             if sent == comments or (comments is None and waited + interval >= first_delay):
                 break
             await plan.wait(interval)
             waited += interval
         if not (plan.fault_at == 0 and isinstance(leaf, ErrorChunk)):  # else: error chunk only
-            yield _event(plan.chunk({"role": "assistant", "content": ""}))
+            yield writer.opening()
         await plan.wait(max(0.0, first_delay - waited))
         for i in range(len(tokens) + 1):
             if i == plan.fault_at:
                 if isinstance(leaf, MalformedLine):
                     for n in range(leaf.count):
-                        yield (f'data: {{"id":"{plan.gen_id}","choices":[{{"delta":'
-                               f'{{"content":"trunc{n}').encode() + b"\n\n"
+                        yield writer.malformed(n)
                 elif isinstance(leaf, ErrorChunk):
-                    yield _event(plan.error_chunk())
-                    if leaf.done:
-                        yield b"data: [DONE]\n\n"
+                    yield writer.error_event(leaf.code, leaf.message, leaf.done)
                     return
                 elif isinstance(leaf, Hang):
                     await plan.wait(math.inf)
@@ -285,13 +262,8 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
                 break
             if i:
                 await plan.wait(1.0 / leaf.tokens_per_s)
-            yield _event(plan.chunk({"content": tokens[i]}))
-        yield _event(plan.chunk({}, plan.finish))
-        if plan.include_usage:
-            yield _event({"id": plan.gen_id, "object": "chat.completion.chunk",
-                          "created": CREATED, "model": plan.model, "choices": [],
-                          "usage": plan.usage(len(tokens))})
-        yield b"data: [DONE]\n\n"
+            yield writer.token(tokens[i])
+        yield writer.finish(plan.finish, plan.usage(len(tokens)))
 
     @staticmethod
     async def _fragmented(chunks: AsyncIterator[bytes], rng: random.Random
@@ -313,14 +285,9 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         if plan.fault_at is not None and isinstance(leaf, Hang):
             await plan.wait(math.inf)
         if plan.fault_at is not None and isinstance(leaf, ErrorChunk):
-            return _json_response(200, {"error": plan.error()},
-                                  {"x-generation-id": plan.gen_id})
-        body = _dumps({"id": plan.gen_id, "object": "chat.completion", "created": CREATED,
-                       "model": plan.model, "provider": "Simulated",
-                       "choices": [{"index": 0, "finish_reason": plan.finish,
-                                    "message": {"role": "assistant",
-                                                "content": "".join(tokens)}}],
-                       "usage": plan.usage(len(tokens))})
+            status, error = plan.writer.error_body(leaf.code, leaf.message)
+            return _json_response(status, error, {"x-generation-id": plan.gen_id})
+        body = _dumps(plan.writer.body("".join(tokens), plan.finish, plan.usage(len(tokens))))
         headers = {"content-type": "application/json", "x-generation-id": plan.gen_id}
         if plan.fault_at is not None and isinstance(leaf, CutMidStream):
             return httpx.Response(200, headers=headers,
