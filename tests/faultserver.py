@@ -28,6 +28,7 @@ import contextlib
 import json
 import signal
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Callable
@@ -125,8 +126,10 @@ class _Conn:
 class FaultServer:
     """Start with `await server.start()` (or `async with`); runs inside the current event loop."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 100) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 100,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.host, self.port = host, port
+        self.tls = tls  # serve https with this context (a self-signed certificate, for the TLS checks)
         # asyncio's default listen backlog is 100; a sweep of 200 models connects at once, and a
         # dropped SYN costs the client a 1 s retransmit, so the benchmarks ask for more.
         self.backlog = backlog
@@ -148,7 +151,7 @@ class FaultServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -167,7 +170,8 @@ class FaultServer:
 
     async def start(self) -> FaultServer:
         self._changed = asyncio.Condition()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=self.backlog)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=self.backlog,
+                                                  ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

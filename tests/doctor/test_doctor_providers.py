@@ -151,3 +151,22 @@ async def test_the_state_now_says_who_disabled_a_model_why_and_until_when(
     assert now.fix == "`modelfallback enable m1` brings it back now"
     assert find(report, "group", "g", "answers now").detail == "1 of 2 models in service; m2 answers first"
     assert fault_server.requests == []  # --offline: no provider was contacted
+
+
+async def test_a_certificate_the_machine_does_not_trust_is_a_tls_failure(write_config, tmp_path: Path) -> None:
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    async with FaultServer(tls=context) as server:  # self-signed: no CA the client knows signed it
+        config = write_config(config_text(provider_yaml("p", server.base_url), "  g: [m1]\n"))
+        report = await doctor(config)
+    tls = find(report, "provider", "p", "TLS")
+    assert tls.status == "fail" and "CERTIFICATE_VERIFY_FAILED" in tls.detail
+    assert "SSL_CERT_FILE" in tls.fix
+    assert find(report, "provider", "p", "endpoint").status == "fail"
