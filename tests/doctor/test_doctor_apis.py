@@ -34,7 +34,7 @@ async def test_each_adapter_lists_its_models_with_its_own_key_header(fault_serve
     assert find(report, "model", "claude-x", "context").detail == "200,000 tokens (from the listing)"
     assert find(report, "model", "gemini-x", "listed").status == "ok"
     price = find(report, "model", "claude-x", "price")
-    assert price.detail == "$3 / $15 per million input / output tokens (from the groups.yaml)"
+    assert price.detail == "$3 / $15 per million input / output tokens (from groups.yaml)"
     lists = [r for r in fault_server.requests if r.method == "GET"]
     anthropic = [r for r in lists if "x-api-key" in r.headers]
     gemini = [r for r in lists if "x-goog-api-key" in r.headers]

@@ -67,18 +67,18 @@ def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool) 
 
 def _price(name: str, entry: Listed | None, configured: tuple[float, float] | None, listing_read: bool) -> Check:
     """The listing's price, else the one configured (`price:` in groups.yaml), per million tokens."""
-    price, source = (entry.price, "listing") if entry is not None and entry.price is not None else \
+    price, source = (entry.price, "the listing") if entry is not None and entry.price is not None else \
         (configured, "groups.yaml")
     if price is None and not listing_read:
         return skip("model", name, "price", "not in groups.yaml, and no model list was read")
     if price is None:
         return warn("model", name, "price", "price unknown",
-                    "add `price: [input, output]` (USD per million tokens) to the model in groups.yaml, unless the "
-                    "provider reports each answer's cost")
+                    "add `price: {input: …, output: …}` (USD per million tokens) to the model in groups.yaml, "
+                    "unless the provider reports each answer's cost")
     if price == (0.0, 0.0):
-        return ok("model", name, "price", f"free (from the {source})")
+        return ok("model", name, "price", f"free (from {source})")
     prompt, completion = (f"${p:.3g}" for p in price)
-    return ok("model", name, "price", f"{prompt} / {completion} per million input / output tokens (from the {source})")
+    return ok("model", name, "price", f"{prompt} / {completion} per million input / output tokens (from {source})")
 
 
 async def _probe(ctx: Context, name: str) -> Check:
