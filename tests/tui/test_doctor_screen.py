@@ -29,6 +29,7 @@ async def test_a_failing_check_shows_one_header_line_and_nothing_pops_up(tmp_pat
         line = main.doctor.line
         assert line.display and str(line.render()).strip() == "✗ 1 problem in your setup · F2"
         assert not app._notifications  # nothing popped up
+        assert main.has_class("-doctor-line")  # toasts, when there are any, start below the line
         assert not isinstance(app.screen, DoctorScreen)
         # the run at start sent no one-token probe of its own (the sweep's are one per model at most)
         probes = [m for m, path in engine.clients["sim"]._transport.requests if m and path.endswith("completions")]
@@ -73,3 +74,4 @@ async def test_the_palette_opens_the_doctor(tmp_path: Path) -> None:
         main = app.main
         await wait_until(pilot, lambda: main.doctor.report is not None and not main.doctor.running, what="doctor")
         assert not main.doctor.line.display  # every model listed and answering: no header line
+        assert not main.has_class("-doctor-line")

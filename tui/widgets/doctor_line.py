@@ -23,5 +23,6 @@ class DoctorLine(Static):
 
     def show(self, problems: int) -> None:
         self.display = problems > 0
+        self.screen.set_class(problems > 0, "-doctor-line")  # toasts then start below this line, not over it
         if problems:
             self.update(Content.assemble((" ✗ ", "bold $text-error"), (doctor_text(problems), "$text-error")))
