@@ -49,7 +49,7 @@ async def test_a_config_that_does_not_load_is_the_first_failure(write_config) ->
     report = await doctor(config)
     [check] = report.checks
     assert check.status == "fail" and check.area == "config"
-    assert f"{config} (named by --config): {config}:2: providers.p.api_kye_env" in check.detail
+    assert f"{config} · named by --config · {config}:2: providers.p.api_kye_env" in check.detail
     assert "did you mean 'api_key_env'" in check.detail
 
 
@@ -63,7 +63,7 @@ async def test_a_state_that_cannot_be_written_fails_and_the_rest_is_still_checke
     report = await doctor(config, blocker / "state.json")
     usable = find(report, "state", "", "state usable")
     assert usable.status == "fail" and "--state" in usable.fix
-    assert find(report, "state", "", "state location").detail == f"{blocker / 'state.json'} (named by --state)"
+    assert find(report, "state", "", "state location").detail == f"{blocker / 'state.json'} · named by --state"
     assert find(report, "model", "m1", "probe").status == "ok"
 
 

@@ -39,7 +39,7 @@ async def test_redis_round_trip_pubsub_and_clock(tmp_path: Path, url: str) -> No
     assert redis.status == "ok" and "round trip" in redis.detail and "***@" in redis.detail
     assert find(report, "state", "", "pub/sub").status == "ok"
     assert find(report, "state", "", "clock").status == "ok"
-    assert "(named by --state)" in find(report, "state", "", "state location").detail
+    assert " · named by --state" in find(report, "state", "", "state location").detail
     _no_password(report)
 
 

@@ -42,7 +42,7 @@ def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str
         engine = ModelFallback.from_files(config_flag, state_flag, env=env, demo=demo, **engine_options)
     except ConfigError as exc:
         at = locate_config(config_flag, env)
-        return Opened(None, [fail("config", "", "config", f"{at.where} ({at.why}): {printable(str(exc))}",
+        return Opened(None, [fail("config", "", "config", f"{at.where} · {at.why} · {printable(str(exc))}",
                                   FIX_CONFIG)])
     except StateFileError as exc:
         # the same config again (from the cache: the first try just loaded it), with a state in memory
@@ -67,7 +67,7 @@ def location_checks(engine: ModelFallback, *, state_usable: bool = True) -> list
     config_at, state_at = engine.located or (None, None)
     config = engine.config
     checks = [ok("config", "", "config", _where(config.path or "built in code", config_at)
-                 + f": {_count(config.providers, 'provider')}, {_count(config.models, 'model')}, "
+                 + f" · {_count(config.providers, 'provider')}, {_count(config.models, 'model')}, "
                    f"{_count(config.groups, 'group')}")]
     where = engine.store.location if state_usable else _display(state_at)
     checks.append(ok("state", "", "state location", _where(where, state_at)))
@@ -75,7 +75,7 @@ def location_checks(engine: ModelFallback, *, state_usable: bool = True) -> list
 
 
 def _where(what: object, at: Located | None) -> str:
-    return f"{what}" + (f" ({at.why})" if at is not None else "")
+    return f"{what}" + (f" · {at.why}" if at is not None else "")
 
 
 def _display(at: Located | None) -> str:
