@@ -17,13 +17,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.engine.doctor import Report, Terminal, diagnose
 from tui.widgets.doctor_line import DoctorLine
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from tui.engine.api import ModelFallback
+    from tui.engine.doctor import Report
 
 STYLE = {"ok": "$text-success", "warn": "$text-warning", "fail": "bold $text-error", "skip": "$foreground-muted"}
 COLORS = {"truecolor": 1 << 24, "256": 256, "standard": 16, "windows": 16}
@@ -97,6 +97,8 @@ class Doctor:
         self.screen.run_worker(self._run(probes), name="doctor", group="doctor", exit_on_error=False)
 
     async def _run(self, probes: bool) -> None:
+        from tui.engine.doctor import Terminal, diagnose  # after the first screen: start-up never waits for it
+
         app = self.screen.app
         terminal = Terminal(app.size.width, app.size.height, COLORS.get(app.console.color_system or "", 0))
         try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tui.engine.clock import Clock
@@ -100,6 +99,8 @@ def _clock_offset(headers: Mapping[str, str], sent: float, received: float) -> t
     raw = headers.get("date")
     if not raw:
         return None, 0.0
+    from email.utils import parsedate_to_datetime  # here: the email package costs every start ~5 ms
+
     try:
         stamp = parsedate_to_datetime(raw).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
