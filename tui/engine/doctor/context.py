@@ -33,7 +33,6 @@ class Context:
     engine: ModelFallback
     offline: bool = False
     probes: bool = True  # False: no one-token probes (the TUI's check at start: its health sweep probes)
-    models: tuple[str, ...] = ()  # the models checked (a group's with -g, else all)
     _once: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict)
 
     @property

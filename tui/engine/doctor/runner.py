@@ -37,7 +37,7 @@ async def diagnose(engine: ModelFallback, *, offline: bool = False, probes: bool
     groups = [group] if group is not None else list(config.groups)
     models = list(dict.fromkeys(m for g in groups for m in config.groups[g]))
     providers = list(dict.fromkeys(config.models[m].provider for m in models))
-    ctx = Context(engine, offline=offline, probes=probes, models=tuple(models))
+    ctx = Context(engine, offline=offline, probes=probes)
     if not offline:
         import httpx  # noqa: F401 - the first client's import (up to ~0.5 s on a busy machine) is start-up, not a check
     begin = engine.clock.monotonic()
