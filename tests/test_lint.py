@@ -2,7 +2,7 @@
 
 The layer contracts live in pyproject.toml (`[tool.importlinter]`); the cycle check counts every import
 grimp sees, those inside functions and under TYPE_CHECKING included, so a cycle hidden in a
-function (the kind `cli → cli_commands → cli` once was) fails here.
+function (such as `cli → cli_commands → cli`) fails here.
 """
 
 from __future__ import annotations

@@ -15,13 +15,14 @@ from faultbehaviours import Error, Listing, Reply, Stream
 from faultserver import FaultServer
 from loopback import KEY, POLICY
 
-from tui.engine.config import ProviderConfig
+from tui.engine.config import Policy, ProviderConfig
 from tui.engine.conversation import ChatMessage, ChatRequest, ToolCallAssembler, ToolCallDelta, ToolSpec
 from tui.engine.failures import FailureKind as K
 from tui.engine.failures import ProviderError
 from tui.engine.provider.client import Delta, Done, ProviderClient
 
 APIS = ("openai", "anthropic", "gemini")
+ROOMY = Policy(connect_timeout=5.0, ttft_timeout=5.0, stall_timeout=5.0)  # a loaded machine is not a fault
 CALLS = [{"id": "call_p", "name": "get_weather", "arguments": {"city": "Paris"}},
          {"id": "call_r", "name": "get_weather", "arguments": {"city": "Rome"}}]
 
@@ -44,10 +45,11 @@ def _request(stream: bool) -> ChatRequest:
                                                       {"type": "object", "properties": {"city": {"type": "string"}}}),))
 
 
-async def _run(client: ProviderClient, stream: bool = True) -> tuple[list, ProviderError | None]:
+async def _run(client: ProviderClient, stream: bool = True,
+               policy: Policy = ROOMY) -> tuple[list, ProviderError | None]:
     items: list = []
     try:
-        async for item in client.chat("m", _request(stream), POLICY):
+        async for item in client.chat("m", _request(stream), policy):
             items.append(item)
     except ProviderError as exc:
         return items, exc
@@ -201,7 +203,7 @@ async def test_a_cut_after_content_is_interrupted(native: ProviderClient, fault_
 
 async def test_keepalives_are_not_a_first_token(native: ProviderClient, fault_server: FaultServer) -> None:
     fault_server.script("m", Stream(keepalive_forever=True))
-    items, error = await _run(native)
+    items, error = await _run(native, policy=POLICY)
     assert error is not None and error.failure.kind is K.TIMEOUT and not items
 
 

@@ -95,3 +95,54 @@ async def test_a_configured_price_gives_an_estimate_when_no_cost_is_reported(fau
     usage = final.usage
     assert usage.cost is None and usage.prompt_tokens and usage.completion_tokens
     assert usage.estimated_cost == (usage.prompt_tokens * 3.0 + usage.completion_tokens * 15.0) / 1e6
+
+
+async def test_the_vendors_listings_feed_preflight(fault_server: FaultServer, tmp_path: Path) -> None:
+    """Gemini's `inputTokenLimit` and Anthropic's `max_input_tokens` become context lengths; an id a
+    listing lacks is out as not_found with a did-you-mean, before any chat request."""
+    from faultbehaviours import Listing
+
+    fault_server.script("/v1beta/models", Listing({"gemini-2.5-flash": 1_048_576}, page_size=1))
+    fault_server.script("/v1/models", Listing({"claude-sonnet-4-5": 200_000, "claude-haiku-4-5": 200_000}))
+    path = tmp_path / "groups.yaml"
+    path.write_text(f"""
+providers:
+  claude: {{base_url: {fault_server.url}, api: anthropic, api_key_env: MF_KEY, catalog: listing}}
+  google: {{base_url: {fault_server.url}, api: gemini, api_key_env: MF_KEY, catalog: listing}}
+default_provider: claude
+groups:
+  g: [claude-sonet-4-5, {{id: gemini-2.5-flash, provider: google}}, claude-haiku-4-5]
+health: {{probe: none}}
+""")
+    engine = ModelFallback(load_config(path), state_path=tmp_path / "state.json", env={"MF_KEY": KEY})
+    notes = await engine.preflight()
+    await engine.aclose()
+    assert [n.text for n in notes] == [
+        "claude-sonet-4-5: not listed by claude; did you mean 'claude-sonnet-4-5'?"]
+    assert engine.status("claude-sonet-4-5").kind == "not_found"
+    assert engine.catalog.context_length("gemini-2.5-flash") == 1_048_576
+    assert engine.catalog.context_length("claude-haiku-4-5") == 200_000
+    assert not [r for r in fault_server.requests if "messages" in r.path or "generateContent" in r.path]
+
+
+async def test_a_model_whose_api_cannot_carry_the_request_is_skipped_unblamed(fault_server: FaultServer,
+                                                                                tmp_path: Path) -> None:
+    from tui.engine.conversation import ImagePart, TextPart
+    from tui.engine.events import AttemptSkipped, ChainFailed
+
+    fault_server.script("gpt-x", Stream(tokens=["A cat."]))
+    image = ChatRequest([ChatMessage("user", (TextPart("What is this?"), ImagePart(url="https://example.com/pic")))])
+    engine = engine_for(tmp_path, fault_server, "[{id: gemini-x, provider: google}, gpt-x]")
+    events = await run(engine, image)
+    final = events[-1]
+    assert isinstance(final, Answered) and final.model == "gpt-x"
+    [skipped] = [e.attempt for e in events if isinstance(e, AttemptSkipped)]
+    assert (skipped.model, skipped.kind) == ("gemini-x", "unsupported") and "image by URL" in (skipped.detail or "")
+    assert engine.status("gemini-x").status not in ("disabled", "probing")  # not blamed
+    assert not fault_server.requests_for("gemini-x")
+    await engine.aclose()
+
+    engine = engine_for(tmp_path, fault_server, "[{id: gemini-x, provider: google}]")
+    events = await run(engine, image)
+    await engine.aclose()
+    assert isinstance(events[-1], ChainFailed) and events[-1].kind == "request_error"

@@ -47,6 +47,7 @@ MATRIX_YAML = """\
 providers:
   loop:
     base_url: {url}
+    api: {api}
     api_key_env: MF_LOOP_KEY
   alt:
     base_url: {alt_url}
@@ -67,11 +68,12 @@ health: {{interval: 2m, timeout: 1s, probe: completion}}
 
 
 def matrix_engine(tmp: Path, url: str, alt_url: str | None = None, *, state: str = "state.json",
-                  **overrides: float) -> ModelFallback:
-    """Groups `first: [bad, good]` (good on the second provider) and `last: [pre, bad]`."""
+                  api: str = "openai", **overrides: float) -> ModelFallback:
+    """Groups `first: [bad, good]` (good on the second provider, OpenAI's API) and `last: [pre, bad]`;
+    `api` is the API the first provider (`loop`: bad and pre) speaks at `url`."""
     values = {"connect": CONNECT, "ttft": TTFT, "stall": STALL, **overrides}
     path = tmp / "groups.yaml"
-    path.write_text(MATRIX_YAML.format(url=url, alt_url=alt_url or url, **values), encoding="utf-8")
+    path.write_text(MATRIX_YAML.format(url=url, alt_url=alt_url or url, api=api, **values), encoding="utf-8")
     return ModelFallback(load_config(path), state_path=tmp / state,
                          env={"MF_LOOP_KEY": CANARY, "MF_ALT_KEY": ALT_CANARY})
 

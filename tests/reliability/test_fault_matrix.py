@@ -1,4 +1,5 @@
-"""The §4 failure table, end to end: every fault × streaming / non-streaming × first / last in its group.
+"""The §4 failure table, end to end: every fault × streaming / non-streaming × first / last in its group,
+through each provider API and each transport.
 
 Each cell runs `ModelFallback.chat` against the real loopback FaultServer with short budgets
 (ttft, stall and connect 0.2 s) and checks:
@@ -13,165 +14,84 @@ Each cell runs `ModelFallback.chat` against the real loopback FaultServer with s
 
 Group `first` is `[bad, good]` (good on another provider, so provider-wide blocks leave it alone);
 group `last` is `[pre, bad]` with `pre` disabled by hand, so the faulty model is the last resort.
+
+The table (fault_table.py) runs in full on the OpenAI API over httpx's pool. Every row that an API's
+wire can express runs again with `bad` speaking Anthropic's and Gemini's API (first position:
+the chain's handling does not depend on the API, the wire's reading does), plus the kinds only
+that API can express; and every OpenAI row runs again over aiohttp's pool (`MODELFALLBACK_HTTP`),
+so the transport keeps every failure kind, resets and cuts included. `good` always speaks OpenAI's
+API, so each cross-API cell is a failover from one API to another.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from faultserver import (Close, FaultServer, Hang, HeadersThenSilence, Json, Redirect, Reset, Stream, completion,
-                         error_json)
+from fault_table import APIS, BAD5_TEXT, FAULTS, HEADERS_SILENCE, NATIVE, Fault
+from faultserver import FaultServer, Stream, completion
 
-from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, GOOD_TEXT, GOOD_TOKENS, MARGIN, STALL, TTFT,
-                             assert_no_canary, drive, matrix_engine)
+from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, GOOD_TEXT, GOOD_TOKENS, MARGIN, assert_no_canary,
+                             drive, matrix_engine)
+# httpx and each adapter loaded before any cell's clock starts (the engine imports them on first use,
+# which on a loaded machine can take longer than a cell's 0.2 s budget)
+import httpx  # noqa: F401
+import tui.engine.provider.anthropic  # noqa: F401
+import tui.engine.provider.gemini  # noqa: F401
 from tui.engine.events import Answered, ChainFailed
 
-BAD5 = BAD_TEXT_TOKENS[:5]
-BAD5_TEXT = "".join(BAD5)
-OK_STREAM = Stream(tokens=BAD5)
-OK_PLAIN = completion(BAD5_TEXT)
-SLOW_MIN = TTFT * 0.9  # a timeout may fire a hair early on the loop clock
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One row of the failure table, as the faulty model `bad` plays it."""
-
-    name: str
-    stream: list | None  # bad's behaviours for a streamed request (None: not applicable)
-    plain: list | None  # ... for a non-streamed request
-    tries: tuple[tuple[str, str, int | None], ...]  # bad's failed tries: (outcome, kind, status)
-    scope: str = "model"  # model / provider / request / none (nothing to disable: it recovered)
-    out_s: float | None = 10.0  # how long bad is out (model scope); None: until enabled (provider)
-    recovers: bool = False  # bad answers after a same-model retry (or despite the fault)
-    stop: bool = False  # the chain stops (content policy)
-    partial: int | None = None  # tokens of bad's answer shown before an interruption
-    min_s: float = 0.0  # the fault costs at least this long (a wait, a timeout)
-    budget: float = 0.0  # ... and at most this long; the call must end within budget + MARGIN
-
-    def behaviours(self, stream: bool) -> list | None:
-        return self.stream if stream else self.plain
-
-
-def both(*behaviours) -> dict:
-    return {"stream": list(behaviours), "plain": list(behaviours)}
-
-
-FAILED = "failed"
-FAULTS = [
-    Fault("429-short-retry-after",
-          stream=[error_json(429, "Rate limit exceeded", headers={"Retry-After": "0.2"}), OK_STREAM],
-          plain=[error_json(429, "Rate limit exceeded", headers={"Retry-After": "0.2"}), OK_PLAIN],
-          tries=(("retried", "rate_limited", 429),), scope="none", recovers=True, min_s=0.2, budget=0.2),
-    Fault("429-persistent", **both(error_json(429, "Rate limit exceeded", headers={"Retry-After": "30"})),
-          tries=((FAILED, "rate_limited", 429),), out_s=30.0),
-    Fault("500-once-then-healthy", stream=[error_json(500, "Internal Server Error"), OK_STREAM],
-          plain=[error_json(500, "Internal Server Error"), OK_PLAIN],
-          tries=(("retried", "server_error", 500),), scope="none", recovers=True, budget=0.25),
-    Fault("500-persistent", **both(error_json(500, "Internal Server Error")),
-          tries=(("retried", "server_error", 500), (FAILED, "server_error", 500)), budget=0.25),
-    Fault("503-persistent", **both(error_json(503, "overloaded", type="overloaded_error")),
-          tries=((FAILED, "unavailable", 503),)),
-    Fault("504-gateway-timeout", **both(error_json(504, "Gateway Timeout")), tries=((FAILED, "timeout", 504),)),
-    Fault("reset-before-headers", **both(Reset()),
-          tries=(("retried", "connection", None), (FAILED, "connection", None)), budget=0.25),
-    Fault("closed-before-headers", **both(Close()),
-          tries=(("retried", "connection", None), (FAILED, "connection", None)), budget=0.25),
-    Fault("accept-and-never-answer", **both(Hang()), tries=((FAILED, "timeout", None),), min_s=SLOW_MIN, budget=TTFT),
-    Fault("first-token-after-20s", stream=[Stream(first_delay=20)],
-          plain=[completion(BAD5_TEXT, delay=20)], tries=((FAILED, "timeout", None),), min_s=SLOW_MIN, budget=TTFT),
-    Fault("headers-then-silence", stream=[HeadersThenSilence()],
-          plain=[HeadersThenSilence(headers={"Content-Type": "application/json"})],
-          tries=None, min_s=SLOW_MIN, budget=TTFT),  # tries per mode: see HEADERS_SILENCE below
-    Fault("keepalive-comments-forever", stream=[Stream(keepalive_forever=True)], plain=None,
-          tries=((FAILED, "timeout", None),), min_s=SLOW_MIN, budget=TTFT),
-    Fault("stream-cut-after-40-tokens", stream=[Stream(tokens=BAD_TEXT_TOKENS, cut_after=40)], plain=None,
-          tries=((FAILED, "interrupted", None),), partial=40),
-    Fault("truncated-json-body", stream=None,
-          plain=[Json(200, '{"id": "x", "choices": [{"index": 0, "message": {"content": "half an ans')],
-          tries=((FAILED, "protocol", None),)),
-    Fault("stall-after-20-tokens", stream=[Stream(tokens=BAD_TEXT_TOKENS, stall_after=20)], plain=None,
-          tries=((FAILED, "interrupted", None),), partial=20, min_s=SLOW_MIN, budget=TTFT),
-    Fault("stall-with-keepalive-comments", stream=[Stream(tokens=BAD_TEXT_TOKENS, stall_after=20,
-                                                          stall_comments=True)], plain=None,
-          tries=((FAILED, "interrupted", None),), partial=20, min_s=SLOW_MIN, budget=TTFT),
-    Fault("one-malformed-chunk-skipped", stream=[Stream(tokens=BAD5, bad_after=2)], plain=None,
-          tries=(), scope="none", recovers=True),
-    Fault("three-malformed-chunks", stream=[Stream(tokens=BAD5, bad_after=2, bad_lines=3)], plain=None,
-          tries=((FAILED, "interrupted", None),), partial=2),
-    Fault("three-malformed-chunks-before-content", stream=[Stream(tokens=BAD5, bad_after=0, bad_lines=3)],
-          plain=None, tries=((FAILED, "protocol", None),)),
-    Fault("malformed-json-body", stream=None, plain=[Json(200, "this is not json")],
-          tries=((FAILED, "protocol", None),)),
-    Fault("complete-without-done", stream=[Stream(tokens=BAD5, done=False, chunked=False)], plain=None,
-          tries=(), scope="none", recovers=True, budget=0.1),
-    Fault("finish-without-done-held-open", stream=[Stream(tokens=BAD5, done=False, usage=False, hold_open=True)],
-          plain=None, tries=(), scope="none", recovers=True, budget=STALL),
-    Fault("all-content-but-no-finish-or-done",
-          stream=[Stream(tokens=BAD5, finish_reason=None, usage=False, done=False, chunked=False)], plain=None,
-          tries=((FAILED, "interrupted", None),), partial=5),
-    Fault("empty-completion", stream=[Stream(tokens=0)],
-          plain=[Json(200, {"choices": [{"message": {"role": "assistant", "content": ""}, "finish_reason": "stop"}]})],
-          tries=((FAILED, "protocol", None),)),
-    Fault("context-length", **both(error_json(400, "This model's maximum context length is 8192 tokens",
-                                              code="context_length_exceeded", type="invalid_request_error")),
-          tries=((FAILED, "context_length", 400),), scope="request", out_s=None),
-    Fault("content-policy", **both(error_json(403, "Your input was flagged",
-                                              metadata={"reasons": ["violence"], "flagged_input": "hi"})),
-          tries=((FAILED, "content_policy", 403),), scope="request", out_s=None, stop=True),
-    Fault("bad-request-422", **both(error_json(422, "Unprocessable Entity")),
-          tries=((FAILED, "bad_request", 422),), scope="request", out_s=None),
-    Fault("401-key-echoed", **both(error_json(401, f"Incorrect API key provided: {CANARY}. Bearer {CANARY}")),
-          tries=((FAILED, "auth", 401),), scope="provider", out_s=None),
-    Fault("402-credits", **both(error_json(402, "Insufficient credits")),
-          tries=((FAILED, "quota", 402),), scope="provider", out_s=None),
-    Fault("404-not-found", **both(error_json(404, "The model `bad` does not exist")),
-          tries=((FAILED, "not_found", 404),), out_s=3600.0),
-    Fault("200-with-error-body", **both(Json(200, {"error": {"code": 502, "message": "Provider returned error"}})),
-          tries=((FAILED, "unavailable", 502),)),
-    Fault("error-chunk-first-and-only", stream=[Stream(role_chunk=False, error_after=0)], plain=None,
-          tries=((FAILED, "unavailable", 502),)),
-    Fault("error-chunk-after-content", stream=[Stream(tokens=BAD_TEXT_TOKENS, error_after=10)], plain=None,
-          tries=((FAILED, "interrupted", 502),), partial=10),
-    Fault("redirect-not-followed", **both(Redirect(location="http://127.0.0.1:9/v1/chat/completions")),
-          tries=((FAILED, "protocol", 302),)),
-]
-HEADERS_SILENCE = {True: ((FAILED, "timeout", None),), False: ((FAILED, "interrupted", None),)}
-
+KEY_HEADER = {"openai": ("authorization", "Bearer {}"), "anthropic": ("x-api-key", "{}"),
+              "gemini": ("x-goog-api-key", "{}")}
 
 def cells():
+    """(fault, stream, position, api, transport): the whole table on OpenAI over httpx (ids as `NAME-MODE-POS`),
+    then each other API's rows and its own (`API-NAME-MODE-first`), then OpenAI over aiohttp (`aiohttp-...`)."""
+    def modes(fault: Fault):
+        return [stream for stream in (True, False) if fault.behaviours(stream) is not None]
+
     for fault in FAULTS:
-        for stream in (True, False):
-            if fault.behaviours(stream) is None:
-                continue
+        for stream in modes(fault):
             for position in ("first", "last"):
-                yield pytest.param(fault, stream, position,
+                yield pytest.param(fault, stream, position, "openai", "httpx",
                                    id=f"{fault.name}-{'stream' if stream else 'plain'}-{position}")
+    for api in APIS[1:]:
+        for fault in [f.in_api(api) for f in FAULTS if api in f.apis] + NATIVE[api]:
+            for stream in modes(fault):
+                yield pytest.param(fault, stream, "first", api, "httpx",
+                                   id=f"{api}-{fault.name}-{'stream' if stream else 'plain'}-first")
+    for fault in FAULTS:
+        for stream in modes(fault):
+            yield pytest.param(fault, stream, "first", "openai", "aiohttp",
+                               id=f"aiohttp-{fault.name}-{'stream' if stream else 'plain'}-first")
 
 
 def good_behaviour(stream: bool):
     return Stream(tokens=GOOD_TOKENS) if stream else completion(GOOD_TEXT)
 
 
-def assert_keys_went_to_their_own_provider(server: FaultServer) -> None:
+def assert_keys_went_to_their_own_provider(server: FaultServer, api: str = "openai") -> None:
     for request in server.requests:
         expected = ALT_CANARY if request.model == "good" else CANARY
-        assert request.headers.get("authorization") == f"Bearer {expected}", request.model
+        header, form = KEY_HEADER["openai" if request.model == "good" else api]
+        assert request.headers.get(header) == form.format(expected), request.model
         other = CANARY if expected == ALT_CANARY else ALT_CANARY
         assert other not in json.dumps(request.headers) and other.encode() not in request.body
 
 
-@pytest.mark.parametrize(("fault", "stream", "position"), list(cells()))
-async def test_fault_cell(fault: Fault, stream: bool, position: str, loop_server: FaultServer, tmp_path: Path,
-                          debug_logs) -> None:
-    tries = fault.tries if fault.tries is not None else HEADERS_SILENCE[stream]
+@pytest.mark.parametrize(("fault", "stream", "position", "api", "transport"), list(cells()))
+async def test_fault_cell(fault: Fault, stream: bool, position: str, api: str, transport: str,
+                          loop_server: FaultServer, tmp_path: Path, debug_logs, monkeypatch) -> None:
+    if transport == "aiohttp":
+        import tui.engine.provider.aiohttp_transport  # noqa: F401 - imported before the clock starts
+
+        monkeypatch.setenv("MODELFALLBACK_HTTP", "aiohttp")
+    tries = fault.tries_for(stream)
     loop_server.script("bad", [*fault.behaviours(stream)])
     loop_server.script("good", good_behaviour(stream))
     loop_server.script("pre", good_behaviour(stream))  # never asked: it is disabled by hand
-    engine = matrix_engine(tmp_path, loop_server.base_url)
+    engine = matrix_engine(tmp_path, loop_server.base_url if api == "openai" else loop_server.url,
+                           loop_server.base_url, api=api)
     group = position
     if position == "last":
         engine.disable("pre", 3600, reason="out for the test")
@@ -198,7 +118,7 @@ async def test_fault_cell(fault: Fault, stream: bool, position: str, loop_server
             assert final.content == BAD5_TEXT and final.finish_reason == "stop"
         elif fault.stop:
             assert isinstance(final, ChainFailed) and final.kind == "content_policy" and final.stopped_at == "bad"
-            assert "flagged" in final.message
+            assert fault.says in final.message
             assert loop_server.requests_for("good") == []
         elif position == "first":
             assert isinstance(final, Answered) and final.model == "good"
@@ -270,7 +190,7 @@ async def test_fault_cell(fault: Fault, stream: bool, position: str, loop_server
                 assert skip.kind == ("disabled" if fault.scope == "model" else "blocked")
 
         # -- secrets -------------------------------------------------------------------------------
-        assert_keys_went_to_their_own_provider(loop_server)
+        assert_keys_went_to_their_own_provider(loop_server, api)
         state_file = tmp_path / "state.json"
         state_text = state_file.read_text() if state_file.exists() else ""
         assert_no_canary(run.events, again.events, state_text, [s.to_json() for s in engine.statuses()],
@@ -306,6 +226,11 @@ def test_the_matrix_covers_every_failure_kind() -> None:
     """Every §4 kind but `cancelled` (tested above, it is the consumer's act) has a row that produces it."""
     from tui.engine.failures import FailureKind
 
-    produced = {kind for fault in FAULTS for tries in ([fault.tries] if fault.tries else HEADERS_SILENCE.values())
+    def produced(faults: list[Fault]) -> set[str]:
+        return {kind for fault in faults for tries in ([fault.tries] if fault.tries else HEADERS_SILENCE.values())
                 for _, kind, _ in tries}
-    assert produced == {k.value for k in FailureKind} - {"cancelled"}
+
+    every = {k.value for k in FailureKind} - {"cancelled"}
+    assert produced(FAULTS) == every
+    for api in APIS[1:]:  # each API's wire produces every kind too
+        assert produced([f.in_api(api) for f in FAULTS if api in f.apis] + NATIVE[api]) == every, api

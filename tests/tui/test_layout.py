@@ -1,5 +1,5 @@
-"""80×24 and wider (issue 13.5), the new health fields in the models panel (issues 10 and 11:
-the next recheck, the provider's uptime) and "shared state offline" in the header."""
+"""80×24 and wider, the health fields in the models panel (the next recheck, the provider's
+uptime) and "shared state offline" in the header."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import pytest
 from tui.engine.state.availability import Availability
 from tui.engine.policy.chain import FallbackChain
 from tui.engine.provider.client import Delta, Done
+from tui.engine.provider.openai import OpenAIAdapter
 from tui.engine.clock import FakeClock
 from tui.engine.config import Config, ModelConfig, Policy, ProviderConfig
 from tui.engine.events import (Answered, AttemptSkipped, ChainFailed, ChatMessage,
@@ -39,6 +40,8 @@ class FakeClient:
 
     def has_key(self) -> bool:
         return self._has_key
+
+    adapter = OpenAIAdapter("http://127.0.0.1:9/v1")  # the fakes speak OpenAI's API
 
     def key_fingerprint(self) -> str | None:
         return "fp"

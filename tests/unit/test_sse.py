@@ -136,3 +136,15 @@ def test_arbitrary_bytes_never_raise_and_splitting_never_matters(data: bytes, cu
 def test_sse_shaped_garbage_never_raises(parts: list[bytes]) -> None:
     data = b"".join(parts)
     assert parse(*[bytes([b]) for b in data]) == parse(data)
+
+
+def test_one_whole_event_per_chunk_reads_as_the_line_by_line_parse() -> None:
+    """Each API's usual chunk (one whole event) takes a shortcut; it must read as the careful path does."""
+    events = [b"data: {\"a\":1}\n\n", b"data: {\"g\":2}\r\n\r\n", b"event: content_block_delta\ndata: {\"t\":3}\n\n",
+              b"event: ping\ndata: {}\n\n", b"event: \ndata: x\n\n", b"data: two\ndata: lines\n\n",
+              b"event: e\r\ndata: crlf\r\n\r\n", b"id: 7\ndata: with id\n\n", b"data: after id\r\n\r\n"]
+    whole = parse(b"", *events)
+    careful = parse(*[bytes([b]) for b in b"".join(events)])
+    assert whole == careful
+    assert whole[1] == SSEEvent('{"g":2}') and whole[2] == SSEEvent('{"t":3}', event="content_block_delta")
+    assert whole[-1] == SSEEvent("after id", id="7")

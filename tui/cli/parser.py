@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Sequence
 
-COMMANDS = ("chat", "check", "status", "disable", "enable", "doctor")
+DURATION_OPTIONS = ("--for", "--wait")
+_NEGATIVE = re.compile(r"-\d")  # `-5m`: a (wrong) value, not an option
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """`--for -5m` as `--for=-5m`: argparse takes a value that starts with `-` for an option and
+    would say "expected one argument"; joined, the duration rule says what is wrong with it."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in DURATION_OPTIONS and _NEGATIVE.match(arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

@@ -30,7 +30,7 @@ from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 from tui.engine.state.status import ModelStatus, first_back, model_status
 from tui.engine.state.store import open_store
-from tui.engine.text import did_you_mean
+from tui.engine.text import one_line, printable
 
 if TYPE_CHECKING:
     import httpx
@@ -42,13 +42,30 @@ WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another 
 
 
 class UnknownModel(KeyError):
-    def __init__(self, text: str, known: Sequence[str]) -> None:
-        hint = did_you_mean(text, known)
-        super().__init__(f"unknown model '{text}'{hint}")
-        self.message = f"unknown model '{text}'{hint}"
+    """No model, or more than one (`ambiguous`), goes by `text`; the message offers the candidates."""
+
+    def __init__(self, text: str, known: Sequence[str], ambiguous: Sequence[str] = (),
+                 same_id: Mapping[str, Sequence[str]] | None = None) -> None:
+        import difflib  # only for a mistyped model name
+
+        shown = printable(text)[:200]  # what was typed, every control character shown as `\xNN`
+        if ambiguous:
+            self.message = f"'{shown}' names {len(ambiguous)} models; did you mean {_either(ambiguous)}?"
+        else:
+            close = difflib.get_close_matches(text, known, n=1)
+            # a close name whose id is on several providers: every one of them is offered
+            offered = list((same_id or {}).get(close[0], close)) if close else []
+            hint = f"; did you mean {_either(offered)}?" if offered else ""
+            self.message = f"unknown model '{shown}'{hint}"
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+
+def _either(names: Sequence[str]) -> str:
+    quoted = [f"'{one_line(n, 80)}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def check_text(messages: Sequence[ChatMessage]) -> None:
@@ -68,6 +85,28 @@ class ChainError(Exception):
     def __init__(self, failed: ChainFailed) -> None:
         super().__init__(failed.message)
         self.failed = failed
+
+
+def load_located(config_path: str | Path | None, env: Mapping[str, str], *, demo: bool = False
+                 ) -> tuple[Located, Config]:
+    """The groups.yaml the command line's lookup finds (why that one, and the configuration loaded
+    from it, cached); ConfigError when it does not load. With `demo` and no groups.yaml of the
+    user's, the demo's own."""
+    from tui.engine.config.cache import load_cached
+    from tui.engine.config.paths import Located, default_config_path, locate_config
+
+    def load(path: Path) -> Config:
+        from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
+
+        return load_config(path)
+
+    config_at = locate_config(None if config_path is None else str(config_path), env)
+    if demo and Path(config_at.where) == default_config_path():
+        from tui.engine.sim.demo import DEMO_CONFIG
+
+        config_at = Located(DEMO_CONFIG, "the demo's own (no groups.yaml of yours: no --config, "
+                                         "$MODELFALLBACK_CONFIG, ./groups.yaml or user config file)")
+    return config_at, load_cached(Path(config_at.where), load)
 
 
 class ModelFallback:
@@ -113,17 +152,10 @@ class ModelFallback:
         The CLI opens its engine here too, so both apply the same rule: the demo never uses the
         real state unless `state_path` names it explicitly.
         """
-        from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import locate_config, locate_state
-
-        def load(path: Path) -> Config:
-            from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
-
-            return load_config(path)
+        from tui.engine.config.paths import locate_state
 
         env = dict(os.environ if env is None else env)
-        config_at = locate_config(None if config_path is None else str(config_path), env)
-        config = load_cached(Path(config_at.where), load)
+        config_at, config = load_located(config_path, env, demo=demo)
         state_at = locate_state(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
         engine = cls(config, state_path=state_at.where, env=env, demo=demo, **kwargs)
@@ -208,10 +240,13 @@ class ModelFallback:
 
     # -- manual control --------------------------------------------------------------------------
     def resolve(self, text: str) -> ModelConfig:
-        model = self.config.resolve_model(text)
-        if model is None:
-            raise UnknownModel(text, list(self.config.models))
-        return model
+        """The model `text` names (its name, id, or the short name the screens show), else UnknownModel."""
+        matches = self.config.models_named(text)
+        if len(matches) == 1:
+            return matches[0]
+        models = self.config.models.values()
+        same_id = {m.name: [o.name for o in models if o.id == m.id] for m in models}
+        raise UnknownModel(text, list(self.config.models), [m.name for m in matches], same_id)
 
     def disable(self, model: str, seconds: float | None | object = DEFAULT, reason: str = "") -> ModelConfig:
         """Disable by hand; `seconds=None` means until enabled, the default is `manual_disable`."""
@@ -238,7 +273,8 @@ class ModelFallback:
         persisted = data.get("health", {}).get(model)
         av = self.availability.of(cfg.name, data)
         status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
-                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api)
+                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api_key_env,
+                              self.config.providers[cfg.provider].api)
         next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:

@@ -105,3 +105,9 @@ class RequestError(ValueError):
     Not a provider's failure: nothing is disabled, no attempt is recorded against a model, and the
     message says what to fix.
     """
+
+
+class CannotCarry(RequestError):
+    """Something in the request that one API cannot carry (an image by URL for Gemini, tool-call
+    arguments that are not an object for Anthropic and Gemini). The chain skips the models of that
+    API, blaming none, and goes on to one that can; only when none can does the run end with it."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.engine.config.model import ConfigError
@@ -36,7 +35,7 @@ class Opened:
 def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str, str], *, demo: bool = False,
                **engine_options: Any) -> Opened:
     """The engine as `ModelFallback.from_files` opens it, or the checks that say why it cannot be."""
-    from tui.engine.api import ModelFallback
+    from tui.engine.api import ModelFallback, load_located
 
     try:
         engine = ModelFallback.from_files(config_flag, state_flag, env=env, demo=demo, **engine_options)
@@ -46,11 +45,7 @@ def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str
                                   FIX_CONFIG)])
     except StateFileError as exc:
         # the same config again (from the cache: the first try just loaded it), with a state in memory
-        from tui.engine.config.cache import load_cached
-        from tui.engine.config.loader import load_config
-
-        config_at = locate_config(config_flag, env)
-        config = load_cached(Path(config_at.where), load_config)
+        config_at, config = load_located(config_flag, env, demo=demo)
         state_at = locate_state(state_flag, env, configured=config.state, demo=demo)
         engine = ModelFallback(config, state_path=None, env=env, demo=demo, **engine_options)
         engine.located = (config_at, state_at)

@@ -33,6 +33,7 @@ from tui.engine.provider.answer import Delta, Done
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
+from tui.engine.state.status import missing_key
 
 if TYPE_CHECKING:
     import random
@@ -159,6 +160,9 @@ class FallbackChain:
                     yield Waiting(model.name, retry_wait, f"{retry_reason}, retrying {model.name}")
                     await self._sleep(retry_wait)
                 retried = True
+        if attempts and all(a.kind == "unsupported" for a in attempts):  # no model's API can carry it
+            yield ChainFailed("request_error", attempts[0].detail or "the request cannot be carried", attempts)
+            return
         earliest = self.availability.earliest_return([m.name for m in models])
         message = f"every model in '{group}' failed or is unavailable"
         if earliest is not None:
@@ -183,7 +187,7 @@ class FallbackChain:
         client = self.clients[model.provider]
         if not client.has_key():
             env = self.config.providers[model.provider].api_key_env
-            return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=f"${env} is not set")
+            return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=missing_key(env or "?"))
         # One look at the state file for both questions (they are asked at the same moment), not one each.
         data = self.availability.store.data
         av = self.availability.of(model.name, data)
@@ -192,9 +196,12 @@ class FallbackChain:
             too_long = None if catalog is None else too_long_for(
                 request.messages, catalog.context_length(model.name, data if catalog.store is self.availability.store
                                                          else None))
-            if too_long is None:
-                return None
-            return Attempt(model.name, model.provider, "skipped", kind="context_length", detail=too_long)
+            if too_long is not None:
+                return Attempt(model.name, model.provider, "skipped", kind="context_length", detail=too_long)
+            refusal = client.adapter.cannot_carry(model.id, request, model.max_tokens)
+            if refusal is not None:  # this API cannot carry the request: another model's may
+                return Attempt(model.name, model.provider, "skipped", kind="unsupported", detail=refusal)
+            return None
         if av.state == "disabled" and av.source == "auto" and self.monitor is not None:
             self.monitor.recheck_soon(model.name)
         kind, detail = skip_reason(av)

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from tui.engine.failures import Failure
+from tui.engine.failures import CannotCarry, Failure
 
 if TYPE_CHECKING:
     from tui.engine.config import Policy, ProviderConfig
@@ -41,10 +41,21 @@ class Listed:
     price: tuple[float, float] | None = None
 
 
+def listing_items(data: Any, key: str) -> list[dict]:
+    """The entries of a listing body's `key` array; ProviderError (protocol) when there is none."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        from tui.engine.failures import FailureKind, ProviderError
+
+        raise ProviderError(Failure(FailureKind.PROTOCOL, f"model list without {key}[]"))
+    return [item for item in items if isinstance(item, dict)]
+
+
 class Adapter(ABC):
     """One provider API's wire format. Pure: builds and reads, never sends."""
 
     api: ClassVar[str]
+    may_refuse: ClassVar[bool] = True  # whether build_body can raise CannotCarry (OpenAI's carries everything)
 
     def __init__(self, base_url: str) -> None:
         self.base = self.normalize_base(base_url.rstrip("/"))
@@ -69,6 +80,17 @@ class Adapter(ABC):
     def build_body(self, model_id: str, request: ChatRequest, max_tokens: int | None) -> dict[str, Any]:
         """The JSON body of a chat. `max_tokens` is the model's configured default, used when the
         request names none. Raises RequestError for what the API cannot carry."""
+
+    def cannot_carry(self, model_id: str, request: ChatRequest, max_tokens: int | None) -> str | None:
+        """Why this API cannot carry `request` (the CannotCarry message), or None. The chain asks
+        before it tries a model, so a model of another API can answer instead."""
+        if not self.may_refuse:
+            return None
+        try:
+            self.build_body(model_id, request, max_tokens)
+        except CannotCarry as exc:
+            return str(exc)
+        return None
 
     @abstractmethod
     def stream_state(self, provider: str, status: int, headers: Mapping[str, str], now_wall: float) -> StreamState:

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from tui.engine.conversation import ChatRequest
 from tui.engine.events import Usage
-from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import Adapter, Listed
+from tui.engine.failures import Failure, FailureKind
+from tui.engine.provider.adapter import Adapter, Listed, listing_items
 from tui.engine.provider.answer import AnswerItem, Delta, Done
 from tui.engine.provider.anthropic_wire import anthropic_body
 from tui.engine.provider.classify import classify_error_object, classify_response
@@ -54,6 +54,8 @@ def parse_usage(value: Any, into: Usage | None = None) -> Usage | None:
 
 class AnthropicStream(StreamState):
     """Messages events (and whole Message bodies) as canonical pieces."""
+
+    quiet_events = frozenset(("ping", "content_block_stop"))
 
     def __init__(self, provider: str, status: int, headers: Mapping[str, str], now_wall: float) -> None:
         super().__init__(provider, status, headers, now_wall, classify_anthropic_error)
@@ -202,12 +204,9 @@ class AnthropicAdapter(Adapter):
         return "/v1/models?limit=1000" + (f"&after_id={quote(page, safe='')}" if page else "")
 
     def parse_listing(self, data: Any) -> tuple[dict[str, Listed], str | None]:
-        items = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise ProviderError(Failure(K.PROTOCOL, "model list without data[]"))
         out: dict[str, Listed] = {}
-        for item in items:
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
+        for item in listing_items(data, "data"):
+            if isinstance(item.get("id"), str):
                 context = nonneg_int(item.get("max_input_tokens"))
                 out[item["id"]] = Listed(item["id"], context or None)
         last = data.get("last_id")

@@ -4,7 +4,7 @@ Anthropic takes one `system`, only user and assistant turns, tool results as `to
 at the start of the next user turn, tool calls as `tool_use` blocks with an object `input`, a
 required `max_tokens`, temperature up to 1, and no seed. Each of those is handled here, once:
 what is harmless to adapt is adapted or dropped with a debug line; what cannot be carried raises
-RequestError before anything is sent (no model is blamed).
+CannotCarry (a RequestError) before anything is sent (no model is blamed).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from tui.engine.conversation import ChatMessage, ChatRequest, ImagePart, Part, TextPart, ToolChoice
-from tui.engine.failures import RequestError
+from tui.engine.failures import CannotCarry
 
 log = logging.getLogger("modelfallback.anthropic")
 
@@ -28,7 +28,7 @@ def _image(part: ImagePart) -> dict[str, Any]:
         return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
     if part.url and part.url.startswith(("https://", "http://")):
         return {"type": "image", "source": {"type": "url", "url": part.url}}
-    raise RequestError("an image that is neither a URL nor base64 data cannot be sent to an Anthropic model")
+    raise CannotCarry("an image that is neither a URL nor base64 data cannot be sent to an Anthropic model")
 
 
 def _blocks(parts: tuple[Part, ...]) -> list[dict[str, Any]]:
@@ -45,7 +45,7 @@ def _blocks(parts: tuple[Part, ...]) -> list[dict[str, Any]]:
 
 def _result(message: ChatMessage) -> dict[str, Any]:
     if message.tool_call_id is None:
-        raise RequestError("a tool result without the id of the call it answers cannot be sent to an Anthropic model")
+        raise CannotCarry("a tool result without the id of the call it answers cannot be sent to an Anthropic model")
     block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id}
     if isinstance(message.content, str):
         block["content"] = message.content
@@ -62,7 +62,7 @@ def _assistant(message: ChatMessage) -> list[dict[str, Any]]:
         try:
             arguments = call.input()
         except ValueError as exc:
-            raise RequestError(f"{exc}; Anthropic needs an object") from None
+            raise CannotCarry(f"{exc}; Anthropic needs an object") from None
         blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": arguments})
     return blocks
 
@@ -115,7 +115,7 @@ def anthropic_body(model_id: str, request: ChatRequest, max_tokens: int | None) 
     body: dict[str, Any] = dict(request.extra.get("anthropic", {}))
     messages = anthropic_messages(request)
     if not messages:
-        raise RequestError("the conversation has no message an Anthropic model can read")
+        raise CannotCarry("the conversation has no message an Anthropic model can read")
     body.update(model=model_id, messages=messages, stream=request.stream,
                 max_tokens=request.max_tokens or max_tokens or DEFAULT_MAX_TOKENS)
     if request.system:

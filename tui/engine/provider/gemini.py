@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from tui.engine.conversation import ChatRequest
 from tui.engine.events import Usage
-from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import Adapter, Listed
+from tui.engine.failures import Failure, FailureKind
+from tui.engine.provider.adapter import Adapter, Listed, listing_items
 from tui.engine.provider.answer import AnswerItem, Delta, Done
 from tui.engine.provider.classify import classify_error_object, classify_response
 from tui.engine.provider.gemini_wire import gemini_body
@@ -64,38 +64,49 @@ class GeminiStream(StreamState):
         self._calls = 0
 
     def _chunk(self, obj: dict, event: str | None) -> list[AnswerItem]:
-        if obj.get("error"):
+        # The usual event is one candidate with one text part: its path is read first, the rare
+        # fields (error, blocked prompt, usage) only when present.
+        if "error" in obj and obj["error"]:
             raise self.error(obj["error"])
         if self.model is None and text_of(obj.get("modelVersion")):
             self.model = obj["modelVersion"]
         if "usageMetadata" in obj:
             self.usage = parse_usage(obj["usageMetadata"]) or self.usage
-        feedback = obj.get("promptFeedback")
-        if isinstance(feedback, dict) and text_of(feedback.get("blockReason")):
-            raise self.fail(K.CONTENT_POLICY, f"the prompt was blocked ({feedback['blockReason']})")
+        if "promptFeedback" in obj:
+            feedback = obj["promptFeedback"]
+            if isinstance(feedback, dict) and text_of(feedback.get("blockReason")):
+                raise self.fail(K.CONTENT_POLICY, f"the prompt was blocked ({feedback['blockReason']})")
         candidates = obj.get("candidates")
-        if not isinstance(candidates, list) or not candidates or not isinstance(candidates[0], dict):
+        if type(candidates) is not list or not candidates or type(candidates[0]) is not dict:
             return []
         candidate = candidates[0]
         out: list[AnswerItem] = []
         content = candidate.get("content")
-        parts = content.get("parts") if isinstance(content, dict) else None
-        for part in parts if isinstance(parts, list) else ():
-            if not isinstance(part, dict):
-                continue
-            text = text_of(part.get("text"))
-            if text:
-                out.append(Delta(text, True) if part.get("thought") is True else self.text(text))
-            call = part.get("functionCall")
-            if isinstance(call, dict):
-                call_id = text_of(call.get("id")) or f"call_{uuid.uuid4().hex[:24]}"
-                out.append(self.call(self._calls, call_id, text_of(call.get("name")) or None,
-                                     json.dumps(call.get("args") or {}, ensure_ascii=False)))
-                self._calls += 1
-        reason = candidate.get("finishReason")
-        if isinstance(reason, str) and reason and reason != "FINISH_REASON_UNSPECIFIED":
-            self.finish_reason = _finish(reason, self.tool_calls)
+        parts = content.get("parts") if type(content) is dict else None
+        if type(parts) is list:
+            for part in parts:
+                if type(part) is not dict:
+                    continue
+                text = part.get("text")
+                if text and type(text) is str:
+                    out.append(Delta(text, True) if part.get("thought") is True else self.text(text))
+                if "functionCall" in part:
+                    out.append(self._function_call(part["functionCall"]))
+        if "finishReason" in candidate:
+            reason = candidate["finishReason"]
+            if isinstance(reason, str) and reason and reason != "FINISH_REASON_UNSPECIFIED":
+                self.finish_reason = _finish(reason, self.tool_calls)
         return out
+
+    def _function_call(self, call: Any) -> AnswerItem:
+        """A whole function call (Gemini sends them whole), with an id of our own when it has none."""
+        if not isinstance(call, dict):
+            raise ValueError("functionCall is not an object")  # a malformed line, counted as such
+        call_id = text_of(call.get("id")) or f"call_{uuid.uuid4().hex[:24]}"
+        item = self.call(self._calls, call_id, text_of(call.get("name")) or None,
+                         json.dumps(call.get("args") or {}, ensure_ascii=False))
+        self._calls += 1
+        return item
 
     def json_answer(self, data: Any) -> list[AnswerItem]:
         if isinstance(data, list) and len(data) == 1:
@@ -185,12 +196,9 @@ class GeminiAdapter(Adapter):
         return "/models?pageSize=1000" + (f"&pageToken={quote(page, safe='')}" if page else "")
 
     def parse_listing(self, data: Any) -> tuple[dict[str, Listed], str | None]:
-        items = data.get("models") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise ProviderError(Failure(K.PROTOCOL, "model list without models[]"))
         out: dict[str, Listed] = {}
-        for item in items:
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
+        for item in listing_items(data, "models"):
+            if isinstance(item.get("name"), str):
                 ident = item["name"].removeprefix("models/")
                 out[ident] = Listed(ident, nonneg_int(item.get("inputTokenLimit")) or None)
         token = data.get("nextPageToken")

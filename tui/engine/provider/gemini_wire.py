@@ -4,7 +4,7 @@ Gemini takes one `systemInstruction`, `user` and `model` contents, calls as `fun
 with an object `args`, results as `functionResponse` parts matched by the function's *name* (ids
 are usually absent), an OpenAPI-subset schema for parameters, images as bytes (or a file URI), no
 parallel-call switch. Harmless differences are adapted or dropped with a debug line; what cannot be
-carried raises RequestError before anything is sent.
+carried raises CannotCarry (a RequestError) before anything is sent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tui.engine.conversation import ChatMessage, ChatRequest, ImagePart, Part, TextPart
-from tui.engine.failures import RequestError
+from tui.engine.failures import CannotCarry
 
 log = logging.getLogger("modelfallback.gemini")
 
@@ -70,7 +70,7 @@ def _image(part: ImagePart) -> dict[str, Any]:
     mime = part.media_type or mimetypes.guess_type(url.split("?", 1)[0])[0]
     if url.startswith(("https://", "http://", "gs://")) and mime and mime.startswith("image/"):
         return {"fileData": {"mimeType": mime, "fileUri": url}}
-    raise RequestError("an image by URL of unknown type cannot be sent to a Gemini model; send it as base64 data")
+    raise CannotCarry("an image by URL of unknown type cannot be sent to a Gemini model; send it as base64 data")
 
 
 def _parts(parts: tuple[Part, ...]) -> list[dict[str, Any]]:
@@ -81,7 +81,7 @@ def _parts(parts: tuple[Part, ...]) -> list[dict[str, Any]]:
 def _response(message: ChatMessage, names: Mapping[str, str]) -> dict[str, Any]:
     name = message.name or names.get(message.tool_call_id or "")
     if not name:
-        raise RequestError("a tool result whose function name cannot be found cannot be sent to a Gemini model")
+        raise CannotCarry("a tool result whose function name cannot be found cannot be sent to a Gemini model")
     result: dict[str, Any] = {"error" if message.is_error else "content": message.text}
     return {"functionResponse": {"name": name, "response": result}}
 
@@ -100,7 +100,7 @@ def gemini_contents(request: ChatRequest) -> list[dict[str, Any]]:
                 try:
                     part: dict[str, Any] = {"functionCall": {"name": call.name, "args": call.input()}}
                 except ValueError as exc:
-                    raise RequestError(f"{exc}; Gemini needs an object") from None
+                    raise CannotCarry(f"{exc}; Gemini needs an object") from None
                 if number == 0:
                     part["thoughtSignature"] = PLACEHOLDER_SIGNATURE
                 parts.append(part)
@@ -120,7 +120,7 @@ def gemini_body(request: ChatRequest, max_tokens: int | None) -> dict[str, Any]:
     body: dict[str, Any] = dict(request.extra.get("gemini", {}))
     contents = gemini_contents(request)
     if not contents:
-        raise RequestError("the conversation has no message a Gemini model can read")
+        raise CannotCarry("the conversation has no message a Gemini model can read")
     body["contents"] = contents
     if request.system:
         body["systemInstruction"] = {"parts": [{"text": request.system}]}

@@ -59,6 +59,11 @@ def _stop(value: Any, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _text_part(block: dict, at: str) -> TextPart:
+    _require(isinstance(block.get("text"), str), f"{at}.text", "expected a string")
+    return TextPart(block["text"])
+
+
 def _schema(value: Any, where: str) -> dict:
     if value is None:
         return {"type": "object", "properties": {}}
@@ -126,8 +131,7 @@ def _openai_content(content: Any, where: str, *, text_only: bool = False) -> str
         _require(isinstance(part, dict), at, "expected a content part object")
         kind = part.get("type")
         if kind == "text":
-            _require(isinstance(part.get("text"), str), f"{at}.text", "expected a string")
-            parts.append(TextPart(part["text"]))
+            parts.append(_text_part(part, at))
         elif kind == "image_url" and not text_only:
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, dict) else image
@@ -234,8 +238,7 @@ def _anthropic_message(msg: Any, where: str, names: dict[str, str]) -> list[Chat
         _require(isinstance(block, dict), at, "expected a content block")
         kind = block.get("type")
         if kind == "text":
-            _require(isinstance(block.get("text"), str), f"{at}.text", "expected a string")
-            parts.append(TextPart(block["text"]))
+            parts.append(_text_part(block, at))
         elif kind == "image" and role == "user":
             parts.append(_anthropic_image(block.get("source"), f"{at}.source"))
         elif kind == "tool_use" and role == "assistant":

@@ -13,8 +13,8 @@ from typing import Any
 
 from tui.engine.conversation import ChatRequest, ToolChoice
 from tui.engine.events import Usage
-from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import Adapter, Listed
+from tui.engine.failures import Failure, FailureKind
+from tui.engine.provider.adapter import Adapter, Listed, listing_items
 from tui.engine.provider.answer import AnswerItem, Delta, Done
 from tui.engine.provider.classify import classify_error_object, classify_response
 from tui.engine.provider.stream_state import StreamState, nonneg_int, text_of
@@ -143,6 +143,7 @@ def _tool_choice(choice: ToolChoice) -> str | dict:
 
 class OpenAIAdapter(Adapter):
     api = "openai"
+    may_refuse = False  # the canonical request is OpenAI's shape: everything in it is carried
 
     def chat_path(self, model_id: str, stream: bool) -> str:
         return "/chat/completions"
@@ -190,12 +191,9 @@ class OpenAIAdapter(Adapter):
         return "/models"
 
     def parse_listing(self, data: Any) -> tuple[dict[str, Listed], str | None]:
-        items = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise ProviderError(Failure(K.PROTOCOL, "model list without data[]"))
         out: dict[str, Listed] = {}
-        for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        for item in listing_items(data, "data"):
+            if not isinstance(item.get("id"), str):
                 continue
             context = _positive(item.get("context_length"))
             top = item.get("top_provider")

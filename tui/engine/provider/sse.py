@@ -68,13 +68,23 @@ class SSEParser:
         if self._closed or not chunk:
             return []
         text = self._decoder.decode(chunk)
-        # The usual chunk is one whole event, `data: {...}\n\n`, with nothing pending: it needs
-        # none of the line machinery below (a measurable share of a fast stream's cost).
-        if (self._started and text.startswith("data: ") and text.find("\n", 6) == len(text) - 2
-                and text.endswith("\n\n") and "\r" not in text and len(text) <= self._max_line
+        # The usual chunk is one whole event with nothing pending: OpenAI's `data: {...}\n\n`,
+        # Gemini's the same with CRLF, Anthropic's `event: name\ndata: {...}\n\n`. It needs none
+        # of the line machinery below (a measurable share of a fast stream's cost).
+        if (self._started and len(text) <= self._max_line
                 and not (self._pieces or self._data or self._skip_lf or self._overlong or self._event_overflow
                          or self._event is not None)):
-            return [SSEEvent(text[6:-2], None, self._id)]
+            if text.startswith("data: "):
+                end = len(text)
+                if text.find("\n", 6) == end - 2 and text.endswith("\n\n") and "\r" not in text:
+                    return [SSEEvent(text[6:-2], None, self._id)]
+                if text.find("\r", 6) == end - 4 and text.endswith("\r\n\r\n") and text.find("\n", 6) == end - 3:
+                    return [SSEEvent(text[6:-4], None, self._id)]
+            elif text.startswith("event: ") and "\r" not in text:
+                eol = text.find("\n", 7)
+                if (eol > 7 and text.startswith("data: ", eol + 1) and text.find("\n", eol + 7) == len(text) - 2
+                        and text.endswith("\n\n")):
+                    return [SSEEvent(text[eol + 7:-2], text[7:eol], self._id)]
         return self._feed_text(text)
 
     def close(self) -> list[SSEItem]:

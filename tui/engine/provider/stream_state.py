@@ -45,6 +45,7 @@ class StreamState:
     """
 
     done_marker: str | None = None  # a data line that ends the stream (OpenAI's `[DONE]`)
+    quiet_events: frozenset[str] = frozenset()  # named events that say nothing (Anthropic's `ping`): not decoded
 
     def __init__(self, provider: str, status: int, headers: Mapping[str, str], now_wall: float,
                  classify: ErrorClassifier) -> None:
@@ -99,6 +100,8 @@ class StreamState:
         if isinstance(item, SSEComment):
             self.comments += 1
             return []
+        if item.event is not None and item.event in self.quiet_events:
+            return []
         data = item.data.strip()
         if data == self.done_marker:
             self.finished = True
@@ -120,10 +123,8 @@ class StreamState:
                 continue
             if got:
                 out += got
-        if out and not self.any_token:
-            self.any_token = True
         if out:
-            self._new_token = True
+            self.any_token = self._new_token = True
         return out
 
     @staticmethod

@@ -21,6 +21,14 @@ cheap   llama-3.1-8b-instruct → mistral-7b-instruct
         llama answers quickly. mistral is behind it, so its flakiness (503 about one time in
         four, fixed by the seed: its second request fails) shows up in health checks and the
         models panel rather than in answers.
+direct  claude-sonnet-4-5 (Anthropic's API) → gemini-2.5-flash (Gemini's API) → openai/gpt-4o-mini
+   0 s  claude-sonnet-4-5 passes its health checks, but its first real chat gets 529
+        overloaded_error on Anthropic's own wire → out 0:10, and gemini-2.5-flash answers on
+        Gemini's wire: a failover from one API to another, in the chat's attempt trail. Its
+        rechecks bring it back; chats fail over again until its outage ends at 40 s.
+
+The `direct` group is in the demo's own configuration (demo_groups.yaml, used when the user has no
+groups.yaml), not in the packaged default: its models need the vendors' own keys.
 
 Models not in the script (a user's own groups.yaml with --demo) are simply healthy.
 """
@@ -28,6 +36,7 @@ Models not in the script (a user's own groups.yaml with --demo) are simply healt
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from tui.engine.clock import Clock
 from tui.engine.config import Config
@@ -39,6 +48,7 @@ from tui.engine.sim.script import ChatsOnly, Flaky, KeepAlive, Sequence, Timelin
 from tui.engine.sim.transport import SimulatorTransport
 
 DEMO_NOTICE = "Demo mode: simulated providers, no network, no API key"
+DEMO_CONFIG = Path(__file__).with_name("demo_groups.yaml")  # the default groups plus `direct`, across APIs
 DEMO_SEED = 3
 DEMO_KEY = "demo-no-key-needed"
 
@@ -64,6 +74,13 @@ def demo_scripts() -> dict[str, Behaviour]:
         "meta-llama/llama-3.1-8b-instruct": Healthy(ttft=0.15, tokens_per_s=140),
         "mistralai/mistral-7b-instruct": Flaky(p=0.25, failure=Unavailable(),
                                                ok=Healthy(ttft=0.2, tokens_per_s=110)),
+        # direct: each model on its vendor's own API
+        "claude-sonnet-4-5": ChatsOnly(Timeline([
+            (0.0, Unavailable()),  # Anthropic's wire spells it 529 overloaded_error
+            (40.0, Healthy(ttft=0.5, tokens_per_s=70)),
+        ]), probes=Healthy(ttft=0.3, tokens_per_s=70)),
+        "gemini-2.5-flash": Healthy(ttft=0.3, tokens_per_s=110),
+        "openai/gpt-4o-mini": Healthy(ttft=0.25, tokens_per_s=100),
     }
 
 
@@ -82,6 +99,9 @@ def demo_catalog(models: Iterable[str] = ()) -> dict[str, Listing]:
         "openai/gpt-3.5-turbo": Listing(16_385, 0.5 * per_m, 1.5 * per_m, uptime_30m=99.9),
         "meta-llama/llama-3.1-8b-instruct": Listing(131_072, 0.02 * per_m, 0.05 * per_m, uptime_30m=99.7),
         "mistralai/mistral-7b-instruct": Listing(8_192, 0.03 * per_m, 0.055 * per_m, uptime_30m=93.4),
+        "claude-sonnet-4-5": Listing(200_000),  # the vendors' own listings carry no price
+        "gemini-2.5-flash": Listing(1_048_576),
+        "openai/gpt-4o-mini": Listing(128_000, 0.15 * per_m, 0.6 * per_m, uptime_30m=99.9),
     })
     return catalog
 

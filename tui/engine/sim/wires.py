@@ -91,7 +91,7 @@ def error_reply(api: str, leaf: ErrorReply, model: str) -> tuple[int, dict[str, 
     if api == ANTHROPIC:
         kind = _ANTHROPIC_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
         if status == 503:  # Anthropic's overload is 529
-            status, kind = 529, "overloaded_error"
+            status, kind, message = 529, "overloaded_error", "Overloaded (simulated)"
         if isinstance(leaf, Quota):
             status, kind = 400, "invalid_request_error"
             message = "Your credit balance is too low to access the Anthropic API (simulated)."
@@ -118,6 +118,8 @@ def error_reply(api: str, leaf: ErrorReply, model: str) -> tuple[int, dict[str, 
         message = "The input token count (9000) exceeds the maximum number of tokens allowed (8192). (simulated)"
     elif isinstance(leaf, NotFound):
         message = f"models/{model} is not found for API version v1beta (simulated)."
+    elif status == 503:
+        message = "The model is overloaded. Please try again later. (simulated)"
     inner: dict[str, Any] = {"code": status, "message": message, "status": _GRPC.get(status, "UNKNOWN")}
     if details:
         inner["details"] = details
