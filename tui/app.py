@@ -42,7 +42,8 @@ class ModelFallbackApp(App):
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss", STYLES / "dialogs.tcss"]
     TITLE = "modelfallback"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+                Binding("f2", "doctor", "Doctor", show=False, id="app.doctor")]
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
@@ -146,6 +147,10 @@ class ModelFallbackApp(App):
         if self.serving is not None:
             await self.serving.stop()
         await self.engine.aclose()
+
+    def action_doctor(self) -> None:
+        """F2 anywhere: the setup doctor's screen."""
+        self.main.doctor.open()
 
     def get_system_commands(self, screen) -> Iterable:
         from tui.commands import app_commands, system_commands

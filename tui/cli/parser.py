@@ -79,4 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = add("serve", "serve the chains as a local OpenAI- and Anthropic-compatible endpoint, headless")
     serve.add_argument("--listen", metavar="ADDR", help="HOST:PORT to listen on (default 127.0.0.1:4141)")
+    doctor = add("doctor", "check the whole setup (config, keys, providers, models, groups, state, clock, terminal) "
+                           "and say how to fix each problem")
+    doctor.add_argument("-g", "--group", help="only this group, its models and their providers")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object with every check")
+    doctor.add_argument("--offline", action="store_true",
+                        help="contact no provider (no key call, no listing, no probe); the state is still checked")
     return parser

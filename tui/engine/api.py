@@ -35,6 +35,8 @@ from tui.engine.text import one_line, printable
 if TYPE_CHECKING:
     import httpx
 
+    from tui.engine.config.paths import Located
+
 DEFAULT = object()  # "use the configured manual_disable duration"
 WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another process may bring one back)
 
@@ -85,6 +87,28 @@ class ChainError(Exception):
         self.failed = failed
 
 
+def load_located(config_path: str | Path | None, env: Mapping[str, str], *, demo: bool = False
+                 ) -> tuple[Located, Config]:
+    """The groups.yaml the command line's lookup finds (why that one, and the configuration loaded
+    from it, cached); ConfigError when it does not load. With `demo` and no groups.yaml of the
+    user's, the demo's own."""
+    from tui.engine.config.cache import load_cached
+    from tui.engine.config.paths import Located, default_config_path, locate_config
+
+    def load(path: Path) -> Config:
+        from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
+
+        return load_config(path)
+
+    config_at = locate_config(None if config_path is None else str(config_path), env)
+    if demo and Path(config_at.where) == default_config_path():
+        from tui.engine.sim.demo import DEMO_CONFIG
+
+        config_at = Located(DEMO_CONFIG, "the demo's own (no groups.yaml of yours: no --config, "
+                                         "$MODELFALLBACK_CONFIG, ./groups.yaml or user config file)")
+    return config_at, load_cached(Path(config_at.where), load)
+
+
 class ModelFallback:
     """Config, clients, shared state, health and the chain, wired together once."""
 
@@ -116,6 +140,8 @@ class ModelFallback:
                                    monitor=self.monitor, catalog=self.catalog,
                                    **({"sleep": sleep} if sleep is not None else {}))
         self._background: set[asyncio.Task] = set()  # catalog refreshes started beside a chat
+        # where the config and the state were found and why (`from_files`; None when built in code)
+        self.located: tuple[Located, Located] | None = None
         self._sleep = sleep or asyncio.sleep
 
     @classmethod
@@ -126,24 +152,15 @@ class ModelFallback:
         The CLI opens its engine here too, so both apply the same rule: the demo never uses the
         real state unless `state_path` names it explicitly.
         """
-        from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import default_config_path, find_config_path, find_state_path
-
-        def load(path: Path) -> Config:
-            from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
-
-            return load_config(path)
+        from tui.engine.config.paths import locate_state
 
         env = dict(os.environ if env is None else env)
-        found = find_config_path(None if config_path is None else str(config_path), env)
-        if demo and found == default_config_path():  # no groups.yaml of the user's: the demo's own
-            from tui.engine.sim.demo import DEMO_CONFIG
-
-            found = DEMO_CONFIG
-        config = load_cached(found, load)
-        state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
+        config_at, config = load_located(config_path, env, demo=demo)
+        state_at = locate_state(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
-        return cls(config, state_path=state, env=env, demo=demo, **kwargs)
+        engine = cls(config, state_path=state_at.where, env=env, demo=demo, **kwargs)
+        engine.located = (config_at, state_at)
+        return engine
 
     # -- chat ------------------------------------------------------------------------------------
     def members(self, name: str) -> tuple[str, ...]:
