@@ -176,7 +176,7 @@ default_provider: loop
 groups:
   first: [bad, {{id: good, provider: alt}}]
   last: [pre, bad]
-policy: {{connect_timeout: 0.5s, ttft_timeout: 0.5s, stall_timeout: 0.5s, retry_after_wait: 1s,
+policy: {{connect_timeout: 3s, ttft_timeout: 3s, stall_timeout: 3s, retry_after_wait: 1s,
          cooldown: {{base: 10s, factor: 2, max: 5m}}}}
 """
 
