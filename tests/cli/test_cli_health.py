@@ -158,7 +158,9 @@ def test_a_listing_that_fails_never_blocks_and_probes_take_over(server, listing:
     lb = server({"model-a": [OK], "model-b": [OK], "/v1/models": listing}, provider_extra=", catalog: openrouter")
     start = time.monotonic()
     out = lb.run("check", "--json")
-    assert time.monotonic() - start < 1.0 + 6  # bounded by health.timeout (1 s) plus process start-up
+    # Bounded by health.timeout (1 s): a hanging listing is silent until the client leaves, so without the
+    # bound the check would run into the run's own timeout. 30 s leaves room for a loaded machine's start-up.
+    assert time.monotonic() - start < 30
     assert out.returncode == 0 and b"note: local's model list" in out.stderr
     assert {r["model"]: r["status"] for r in json.loads(out.stdout)} == {"model-a": "healthy", "model-b": "healthy"}
     assert len(lb.checks("model-a")) == 1  # probed instead
