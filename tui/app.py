@@ -14,20 +14,27 @@ from collections.abc import Iterable
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
+from tui.screens.serving import Serving
 from tui.widgets.chat_pane import warm_up
+from tui.wording.breaks import break_long_words
 from tui.themes import (
     DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
 )
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
+    from tui.engine.serve.server import LocalServer
 
 STYLES = Path(__file__).parent / "styles"
 TICK_SECONDS = 1.0
 GC_YOUNG = 5000  # allocations between collections of the youngest generation (Python's default: 700)
+# the width of a toast's text: a Toast (app.tcss) is 34 wide, 30 on a narrow screen, less its
+# padding (2) and its coloured edge (1); tests/tui/test_quiet.py checks them against a real toast
+TOAST_TEXT_WIDTH, TOAST_TEXT_WIDTH_NARROW = 31, 27
 
 
 class ModelFallbackApp(App):
@@ -35,13 +42,15 @@ class ModelFallbackApp(App):
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss", STYLES / "dialogs.tcss"]
     TITLE = "modelfallback"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+                Binding("f2", "doctor", "Doctor", show=False, id="app.doctor")]
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, server: LocalServer | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.serving = None if server is None else Serving(server)  # the local endpoint (--serve)
         self.background = background
         self.export_dir = export_dir
         self.config_dir = config_dir if config_dir is not None else user_config_dir()
@@ -59,16 +68,13 @@ class ModelFallbackApp(App):
         if result.failed:
             self._startup_problems.append((failure_summary(result.failed), "error"))
         remembered = read_settings(self.settings_path).get("theme")
-        for name in (requested, remembered if isinstance(remembered, str) else None, DEFAULT_THEME):
-            if not name:
-                continue
-            if name not in self.available_themes:
-                if name == requested:
-                    self._startup_problems.append((f"Unknown theme '{name}'; using the default.", "warning"))
-                continue
-            self._set_start_theme(name)
-            return
-        self._set_start_theme(FALLBACK_THEME)
+        candidates = [(requested, ""), (remembered if isinstance(remembered, str) else None, "the theme chosen last"),
+                      (DEFAULT_THEME, "the default"), (FALLBACK_THEME, "Textual's default")]
+        name, which = next((name, which) for name, which in candidates if name in self.available_themes)
+        if requested and requested != name:  # told with the theme really used, so the two agree
+            self._startup_problems.append(
+                (f"Unknown theme '{requested}'; using {name}, {which}.", "warning"))
+        self._set_start_theme(name)
 
     def _set_start_theme(self, name: str) -> None:
         """The theme to start with, set without its watcher so the stylesheet is parsed once.
@@ -87,6 +93,15 @@ class ModelFallbackApp(App):
 
     def _remember_theme(self, theme) -> None:
         save_setting(self.settings_path, "theme", theme.name)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Textual's toast, with a word too long for it broken after a `/` or `-` first, so a
+        model id or a path is never cut mid-name (plain text only: markup is left as it is)."""
+        if not markup:
+            narrow = bool(self.screen_stack) and self.screen_stack[0].has_class("-narrow")
+            message = break_long_words(message, TOAST_TEXT_WIDTH_NARROW if narrow else TOAST_TEXT_WIDTH)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
@@ -117,6 +132,8 @@ class ModelFallbackApp(App):
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(GC_YOUNG, *self._gc_threshold[1:])
         warm_up()  # the Markdown stack, in a thread, while the user reads the first screen
+        if self.serving is not None:
+            self.run_worker(self.serving.start(self.main), name="serve", exit_on_error=False)
 
     def tick(self) -> None:
         """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""
@@ -127,12 +144,18 @@ class ModelFallbackApp(App):
         gc.unfreeze()  # back in the collector's sight: an app made after this one (tests) starts clean
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
+        if self.serving is not None:
+            await self.serving.stop()
         await self.engine.aclose()
 
-    def get_system_commands(self, screen) -> Iterable:
-        from tui.commands import app_commands
+    def action_doctor(self) -> None:
+        """F2 anywhere: the setup doctor's screen."""
+        self.main.doctor.open()
 
-        yield from super().get_system_commands(screen)
+    def get_system_commands(self, screen) -> Iterable:
+        from tui.commands import app_commands, system_commands
+
+        yield from system_commands(super().get_system_commands(screen))
         yield from app_commands(self.main)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tui.engine.text import one_line
 from tui.wording.trail import short_name
 
 PAD = 2  # the table's cell padding: one space on each side of every column
@@ -26,8 +27,8 @@ OUT_NARROW_W = 20  # `4:12 · check in 0:09` (no bar)
 NOTE_MIN, NOTE_MAX = 20, 70
 MAX_MODEL_WIDTH = 36
 OPTIONAL = (("api", "API", 9), ("last", "Last", 5), ("p50", "p50", 5), ("ok", "OK", 4), ("checked", "Checked", 7),
-            ("uptime", "Uptime", 6))
-DROPS = ("api", "uptime", "last", "bar", "checked", "p50", "names", "ok")
+            ("uptime", "Uptime", 6), ("served", "Served", 6))
+DROPS = ("api", "uptime", "last", "bar", "checked", "p50", "served", "names", "ok")
 
 
 @dataclass(frozen=True)
@@ -61,20 +62,24 @@ def short_names(models: Sequence[str]) -> dict[str, str]:
     common = 0
     while parts and all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
         common += 1
-    names = {m: "/".join(p[common:]) for m, p in zip(models, parts, strict=True)}
+    names = {m: one_line("/".join(p[common:]), 120) for m, p in zip(models, parts, strict=True)}
     last = {m: short_name(m) for m in models}
     if len(set(last.values())) == len(last):
         return last
     return names
 
 
-def plan(width: int, models: Sequence[str], *, uptime: bool = False, apis: bool = False) -> Layout:
-    """The columns for a table whose rows are `width` characters wide (scrollbar excluded)."""
-    full = {m: m for m in models}
+def plan(width: int, models: Sequence[str], *, uptime: bool = False, apis: bool = False,
+         served: bool = False) -> Layout:
+    """The columns for a table whose rows are `width` characters wide (scrollbar excluded);
+    `served`: the local endpoint runs, and each model's count of served answers has a column."""
+    full = {m: one_line(m, 120) for m in models}
     short = short_names(models)
     dropped: set[str] = set() if uptime else {"uptime"}
     if not apis:
         dropped.add("api")
+    if not served:
+        dropped.add("served")
 
     def build() -> tuple[list[Column], dict[str, str]]:
         names = short if "names" in dropped else full

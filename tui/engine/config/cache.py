@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig
+from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig, ServeSettings
 from tui.engine.config.paths import user_cache_dir
 
 FORMAT = 2  # 2: the value under "value" (the shared cache layout)
@@ -43,6 +43,7 @@ def to_json(config: Config) -> dict:
                    for n, m in config.models.items()},
         "policy": dataclasses.asdict(config.policy),
         "health": dataclasses.asdict(config.health),
+        "serve": dataclasses.asdict(config.serve),
         "state": config.state,
     }
 
@@ -55,6 +56,7 @@ def from_json(data: dict, path: Path) -> Config:
         models={n: ModelConfig(n, m["id"], m["provider"], Policy(**m["policy"])) for n, m in data["models"].items()},
         policy=Policy(**data["policy"]),
         health=HealthSettings(**data["health"]),
+        serve=ServeSettings(**data["serve"]),
         path=path,
         state=data["state"],
     )

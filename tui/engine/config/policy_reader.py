@@ -1,4 +1,4 @@
-"""The policy and health parts of groups.yaml: durations, the cooldown, hedge, health settings.
+"""The policy, health and serve parts of groups.yaml: durations, the cooldown, hedge, health and serve settings.
 
 A mixin of the loader's schema walk (`loader._Builder`); split out so each file stays readable.
 """
@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
-from tui.engine.config.model import PROBE_KINDS, ConfigError, HealthSettings, Policy
+from tui.engine.config.model import PROBE_KINDS, ConfigError, HealthSettings, Policy, ServeSettings
 from tui.engine.config.yaml_nodes import NodeReader, YNode, is_null, join_path
-from tui.engine.durations import format_duration
+from tui.engine.durations import disable_seconds, format_duration
 
 MAX_FACTOR = 100.0
 HEALTH_KEYS = ("interval", "timeout", "probe", "recheck")
+SERVE_KEYS = ("wait",)
 COOLDOWN_KEYS = ("base", "factor", "max")
 # policy keys that are plain durations, named as the Policy fields they set
 _POLICY_DURATIONS = ("connect_timeout", "ttft_timeout", "stall_timeout", "manual_disable", "retry_after_wait")
@@ -34,6 +35,11 @@ class PolicyReader(NodeReader):
             if key in _POLICY_DURATIONS:
                 fields[key] = self.duration(value, child, allow_zero=key in _ZERO_ALLOWED)
                 where[key] = value
+                if key == "manual_disable":  # the same rule as `--for`, the dialog and the API
+                    try:
+                        disable_seconds(fields[key])
+                    except ValueError as exc:
+                        raise self.error(value, child, str(exc)) from None
             elif key == "hedge":
                 fields[key] = self.hedge(value, child)  # type: ignore[assignment]
             elif key == "cooldown":
@@ -98,3 +104,13 @@ class PolicyReader(NodeReader):
         if "probe" in fields:
             values["probe"] = self.choice(fields["probe"], "health.probe", PROBE_KINDS, "probe kind")
         return HealthSettings(**values)  # type: ignore[arg-type]
+
+    def serve(self, node: YNode | None) -> ServeSettings:
+        """`serve:` {wait}: how long a served request may wait for a model to come back (0: answer 503 at once)."""
+        if is_null(node):
+            return ServeSettings()
+        assert node is not None
+        fields = self.mapping(node, "serve", SERVE_KEYS, "a mapping {wait}")
+        if "wait" not in fields:
+            return ServeSettings()
+        return ServeSettings(wait=self.duration(fields["wait"], "serve.wait", allow_zero=True))
