@@ -98,7 +98,10 @@ async def candidate(name: str, base_url: str, folder: Path, total: int, warmup: 
         async def one() -> str:
             return await aiohttp_answer(session, url)
     elif name.startswith("engine"):
-        engine = open_engine(folder / name, base_url, {"g": [MODEL]}, state=False)
+        # Budgets far above any wait here: the row measures throughput, not which request times out
+        # (with httpx's pool at 64 in flight, a p99 of several seconds is near the default 10 s).
+        engine = open_engine(folder / name, base_url, {"g": [MODEL]}, state=False,
+                             policy="{ttft_timeout: 120s, stall_timeout: 120s, connect_timeout: 60s}")
         closers.append(engine.aclose)
 
         async def one() -> str:
@@ -133,9 +136,9 @@ async def candidate(name: str, base_url: str, folder: Path, total: int, warmup: 
 
 def run(quick: bool = False) -> Result:
     total, warmup = (300, 30) if quick else (1000, 64)
-    (folder := Path(tempfile.mkdtemp(prefix="mf-bench-transports-"))).mkdir(exist_ok=True)
     results: dict[str, dict[int, tuple]] = {}
-    with LoopbackServer(SCRIPT) as server:
+    with LoopbackServer(SCRIPT) as server, tempfile.TemporaryDirectory(prefix="mf-bench-transports-") as tmp:
+        folder = Path(tmp)
         for name in (*BARE, "engine", "engine-httpx"):
             (folder / name).mkdir()
             os.environ["MODELFALLBACK_HTTP"] = "httpx" if name == "engine-httpx" else "auto"

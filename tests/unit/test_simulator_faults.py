@@ -34,7 +34,7 @@ from tui.engine.provider.client import Delta, Done, ProviderClient
 from tui.engine.clock import FakeClock
 from tui.engine.config import Policy, ProviderConfig
 from tui.engine.config.loader import load_config
-from tui.engine.sim.demo import DEMO_NOTICE, demo_env, demo_scripts, demo_transport
+from tui.engine.sim.demo import demo_env, demo_transport
 from tui.engine.events import (
     Answered,
     AttemptFailed,
@@ -265,17 +265,6 @@ async def test_demo_first_minute() -> None:
     mistral = await statuses(t, "mistralai/mistral-7b-instruct", 12)
     assert mistral[0] == 200 and 503 in mistral
     assert mistral == await statuses(demo_transport(speed=FAST), "mistralai/mistral-7b-instruct", 12)
-
-
-async def test_demo_covers_the_default_groups_and_env() -> None:
-    config = load_config(GROUPS_YAML)
-    assert set(demo_scripts()) == {m.id for m in config.models.values()}
-    assert demo_env() == {"OPENROUTER_API_KEY": "demo-no-key-needed"}
-    assert demo_env(config) == {"OPENROUTER_API_KEY": "demo-no-key-needed", "ANTHROPIC_API_KEY": "demo-no-key-needed",
-                                "GEMINI_API_KEY": "demo-no-key-needed"}
-    assert "no network" in DEMO_NOTICE and "no API key" in DEMO_NOTICE
-    status, events, _ = await run(demo_transport(speed=FAST), body("someone/unscripted"))
-    assert status == 200 and events[-1] == "[DONE]"
 
 
 # ---- the real client and chain on the simulator ---------------------------------------------

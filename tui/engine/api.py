@@ -112,7 +112,7 @@ class ModelFallback:
         real state unless `state_path` names it explicitly.
         """
         from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import find_config_path, find_state_path
+        from tui.engine.config.paths import default_config_path, find_config_path, find_state_path
 
         def load(path: Path) -> Config:
             from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
@@ -120,7 +120,12 @@ class ModelFallback:
             return load_config(path)
 
         env = dict(os.environ if env is None else env)
-        config = load_cached(find_config_path(None if config_path is None else str(config_path), env), load)
+        found = find_config_path(None if config_path is None else str(config_path), env)
+        if demo and found == default_config_path():  # no groups.yaml of the user's: the demo's own
+            from tui.engine.sim.demo import DEMO_CONFIG
+
+            found = DEMO_CONFIG
+        config = load_cached(found, load)
         state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
         return cls(config, state_path=state, env=env, demo=demo, **kwargs)

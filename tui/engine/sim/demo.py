@@ -27,12 +27,16 @@ direct  claude-sonnet-4-5 (Anthropic's API) → gemini-2.5-flash (Gemini's API) 
         Gemini's wire: a failover from one API to another, in the chat's attempt trail. Its
         rechecks bring it back; chats fail over again until its outage ends at 40 s.
 
+The `direct` group is in the demo's own configuration (demo_groups.yaml, used when the user has no
+groups.yaml), not in the packaged default: its models need the vendors' own keys.
+
 Models not in the script (a user's own groups.yaml with --demo) are simply healthy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from tui.engine.clock import Clock
 from tui.engine.config import Config
@@ -44,6 +48,7 @@ from tui.engine.sim.script import ChatsOnly, Flaky, KeepAlive, Sequence, Timelin
 from tui.engine.sim.transport import SimulatorTransport
 
 DEMO_NOTICE = "Demo mode: simulated providers, no network, no API key"
+DEMO_CONFIG = Path(__file__).with_name("demo_groups.yaml")  # the default groups plus `direct`, across APIs
 DEMO_SEED = 3
 DEMO_KEY = "demo-no-key-needed"
 
