@@ -14,11 +14,13 @@ from collections.abc import Iterable
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
 from tui.screens.serving import Serving
 from tui.widgets.chat_pane import warm_up
+from tui.wording.breaks import break_long_words
 from tui.themes import (
     DEFAULT_THEME, FALLBACK_THEME, failure_summary, load_themes, read_settings, save_setting,
 )
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 STYLES = Path(__file__).parent / "styles"
 TICK_SECONDS = 1.0
 GC_YOUNG = 5000  # allocations between collections of the youngest generation (Python's default: 700)
+# the width of a toast's text: a Toast (app.tcss) is 34 wide, 30 on a narrow screen, less its
+# padding (2) and its coloured edge (1); tests/tui/test_quiet.py checks them against a real toast
+TOAST_TEXT_WIDTH, TOAST_TEXT_WIDTH_NARROW = 31, 27
 
 
 class ModelFallbackApp(App):
@@ -37,7 +42,8 @@ class ModelFallbackApp(App):
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss", STYLES / "dialogs.tcss"]
     TITLE = "modelfallback"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+                Binding("f2", "doctor", "Doctor", show=False, id="app.doctor")]
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
@@ -62,16 +68,13 @@ class ModelFallbackApp(App):
         if result.failed:
             self._startup_problems.append((failure_summary(result.failed), "error"))
         remembered = read_settings(self.settings_path).get("theme")
-        for name in (requested, remembered if isinstance(remembered, str) else None, DEFAULT_THEME):
-            if not name:
-                continue
-            if name not in self.available_themes:
-                if name == requested:
-                    self._startup_problems.append((f"Unknown theme '{name}'; using the default.", "warning"))
-                continue
-            self._set_start_theme(name)
-            return
-        self._set_start_theme(FALLBACK_THEME)
+        candidates = [(requested, ""), (remembered if isinstance(remembered, str) else None, "the theme chosen last"),
+                      (DEFAULT_THEME, "the default"), (FALLBACK_THEME, "Textual's default")]
+        name, which = next((name, which) for name, which in candidates if name in self.available_themes)
+        if requested and requested != name:  # told with the theme really used, so the two agree
+            self._startup_problems.append(
+                (f"Unknown theme '{requested}'; using {name}, {which}.", "warning"))
+        self._set_start_theme(name)
 
     def _set_start_theme(self, name: str) -> None:
         """The theme to start with, set without its watcher so the stylesheet is parsed once.
@@ -90,6 +93,15 @@ class ModelFallbackApp(App):
 
     def _remember_theme(self, theme) -> None:
         save_setting(self.settings_path, "theme", theme.name)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Textual's toast, with a word too long for it broken after a `/` or `-` first, so a
+        model id or a path is never cut mid-name (plain text only: markup is left as it is)."""
+        if not markup:
+            narrow = bool(self.screen_stack) and self.screen_stack[0].has_class("-narrow")
+            message = break_long_words(message, TOAST_TEXT_WIDTH_NARROW if narrow else TOAST_TEXT_WIDTH)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
@@ -136,10 +148,14 @@ class ModelFallbackApp(App):
             await self.serving.stop()
         await self.engine.aclose()
 
-    def get_system_commands(self, screen) -> Iterable:
-        from tui.commands import app_commands
+    def action_doctor(self) -> None:
+        """F2 anywhere: the setup doctor's screen."""
+        self.main.doctor.open()
 
-        yield from super().get_system_commands(screen)
+    def get_system_commands(self, screen) -> Iterable:
+        from tui.commands import app_commands, system_commands
+
+        yield from system_commands(super().get_system_commands(screen))
         yield from app_commands(self.main)
 
 

@@ -1,4 +1,4 @@
-"""Command-palette entries (ctrl+p), added to Textual's own (theme, keys, screenshot, quit).
+"""Command-palette entries (ctrl+p), added to Textual's own (theme, screenshot, quit).
 
 The general actions show when the palette opens; one entry per model and action (disable,
 enable, check) and one per group appear as the user types, e.g. "disable gpt".
@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 
+def system_commands(textual_commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
+    """Textual's own entries but its "Keys" (its key panel): the palette has one help, "Help"."""
+    return (command for command in textual_commands if command.title != "Keys")
+
+
 def app_commands(main: MainScreen) -> Iterable[SystemCommand]:
     """The modelfallback commands for the main screen `main`."""
     selected = main.selected_model()
@@ -30,7 +35,9 @@ def app_commands(main: MainScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("New chat", "Start a new conversation", main.action_new_chat)
     yield SystemCommand("Export conversation", "Save the conversation as a Markdown file", main.action_export)
     yield SystemCommand("Toggle event log", "Show or hide the event log panel", main.action_toggle_log)
-    yield SystemCommand("Show help", "Every key of the app", main.action_help)
+    yield SystemCommand("Help", "Every key of the app, by where it works", main.action_help)
+    yield SystemCommand("Setup doctor", "Check config, keys, providers, models, groups, state and clock (F2)",
+                        main.doctor.open)
     if main.chat.busy:
         yield SystemCommand("Stop answer", "Stop the answer that is streaming", main.action_stop)
     if main.chat.can_try_next:

@@ -20,8 +20,9 @@ def test_main_screen_demo(snap_compare, tmp_path):
 
 
 def test_disable_dialog(snap_compare, tmp_path):
-    """The disable dialog over the main screen for openai/gpt-4-turbo: 1m / 5m / 15m / 1h /
-    until I enable it, with 5m highlighted and focused (Enter takes it), and an empty reason box."""
+    """The disable dialog over the main screen for openai/gpt-4-turbo: the reason box first, empty
+    and focused (typing is the reason), then 1m / 5m / 15m / 1h / until I enable it with 5m
+    highlighted (Enter takes it), and the keys: Enter, ↑ ↓, Tab, Esc."""
 
     async def run_before(pilot):
         await checked(pilot)

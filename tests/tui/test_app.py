@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.app import make_app
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
 from tui.engine.config.loader import load_config
 from tui.engine.config.paths import default_config_path
 from tui.engine.sim import HttpError, SimulatorTransport
+from tui.screens.disable_dialog import DisableDialog
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.models_table import ModelsTable
 
-from tui_helpers import FAST, SECRET, answer_done, app_for, cell, log_lines, send, sim_engine, wait_until
+from tui_helpers import FAST, SECRET, answer_done, app_for, cell, log_lines, send, settle, sim_engine, wait_until
 
 
 async def test_demo_startup_shows_everything_and_is_labelled(tmp_path):
@@ -54,7 +57,7 @@ async def test_help_screen_lists_every_key(tmp_path):
         for binding in [*MainScreen.BINDINGS, *ModelsTable.BINDINGS]:
             assert (binding.tooltip or binding.description) in text, binding.description
         for key in ("^p", "^q", "esc", "^t", "^n", "^s", "^g", "^l", "f1", "d ", "e ", "c ", "a ",
-                    "1 5 f h u", "enter", "tab"):
+                    "typing", "up / down", "enter", "tab"):
             assert key in text, key
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
@@ -74,6 +77,31 @@ async def test_too_small_terminal_gets_a_message_and_resizing_never_crashes(tmp_
             main.tick()
         await send(pilot, "still works")
         await answer_done(pilot)
+
+
+@pytest.mark.parametrize("where", ["prompt", "models"])
+async def test_focus_comes_back_after_the_window_was_too_small(tmp_path, where):
+    """Too small hides every panel (and so their focus); once big enough again, focus is where it
+    was: typed text and Enter reach the prompt with no Tab, `d` reaches the models table."""
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.main
+        widget = main.chat.prompt if where == "prompt" else main.models
+        widget.focus()
+        await pilot.pause()
+        for size in [(60, 20), (70, 22), (120, 40)]:  # two resizes while small: the first focus is kept
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        await settle(pilot)
+        assert app.focused is widget
+        if where == "prompt":
+            await pilot.press(*"hi", "enter")
+            await answer_done(pilot)
+            assert main.chat.history[0].content == "hi"
+        else:
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, DisableDialog), what="the dialog")
 
 
 async def test_a_failing_health_worker_is_reported_not_fatal(tmp_path):

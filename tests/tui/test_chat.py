@@ -216,7 +216,7 @@ async def test_new_chat_and_export(tmp_path):
         assert "### beta" in text and "alpha interrupted → out 0:10" in text
         assert "interrupted — alpha stopped mid-answer" in text
         assert SECRET not in text
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n", "enter")  # and Enter: yes, drop this conversation
         await pilot.pause()
         assert app.main.chat.history == [] and not app.main.chat.query(AnswerView)
         assert app.focused is app.main.chat.prompt
@@ -246,7 +246,7 @@ async def test_old_turns_leave_the_screen_but_stay_in_history_and_export(tmp_pat
         assert positions == sorted(positions)  # every turn, in order, hidden ones first
         assert text.count("### alpha") == turns
         assert "earlier turn(s) are not shown" not in text
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n", "enter")  # and Enter: yes, drop this conversation
         await pilot.pause()
         assert not chat.query("#hidden-turns") and chat.history == []
 

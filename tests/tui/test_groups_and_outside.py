@@ -67,3 +67,23 @@ async def test_another_process_disable_shows_within_two_seconds(tmp_path):
         await wait_until(pilot, lambda: cell(app, "vendor/beta", "status") == "? unknown", timeout=2.0)
         assert any("vendor/beta enabled elsewhere" in line for line in log_lines(app))
         await other.aclose()
+
+
+async def test_groups_panel_and_models_table_show_one_countdown(tmp_path):
+    """A model out for 9:09 reads 9:09 in both panels (not `10m` beside `9:09`), to the second,
+    and `∞` beside `until enabled`."""
+    engine = sim_engine(tmp_path, {}, GROUPS)
+    engine.disable("vendor/alpha", 600)
+    engine.disable("vendor/gamma", None)
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.main
+        for advance, shown in [(51, "9:09"), (8 * 60 + 11, "0:58"), (0.5, "0:58")]:
+            engine.clock.advance(advance)
+            main.tick()
+            await pilot.pause()
+            assert cell(app, "vendor/alpha", "out").split()[0] == shown
+            coding = main.groups_panel.get_option("coding").prompt.plain.splitlines()
+            assert coding[1].split()[:3] == ["✕", shown, "alpha"]
+        fast = main.groups_panel.get_option("fast").prompt.plain.splitlines()
+        assert fast[1].split()[:3] == ["✕", "∞", "gamma"] and cell(app, "vendor/gamma", "out") == "until enabled"

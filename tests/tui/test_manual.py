@@ -7,6 +7,7 @@ import pytest
 
 from tui.engine.sim import Sequence, Unavailable
 from tui.screens.disable_dialog import DisableDialog
+from tui.screens.help import HelpScreen
 
 from tui_helpers import FAST, app_for, cell, log_lines, sim_engine, wait_until
 
@@ -26,18 +27,19 @@ async def open_dialog(pilot, model: str) -> DisableDialog:
     return pilot.app.screen
 
 
-@pytest.mark.parametrize("key, seconds, shown", [
-    ("1", 60, "1:00"), ("5", 300, "5:00"), ("f", 900, "15:00"), ("h", 3600, "1:00:00"),
-    ("u", None, "until enabled"), ("enter", 300, "5:00"),
+@pytest.mark.parametrize("keys, seconds, shown", [
+    (("up", "enter"), 60, "1:00"), (("enter",), 300, "5:00"), (("down", "enter"), 900, "15:00"),
+    (("down", "down", "enter"), 3600, "1:00:00"), (("down",) * 3 + ("enter",), None, "until enabled"),
+    (("down",) * 6 + ("enter",), None, "until enabled"), (("up", "up", "enter"), 60, "1:00"),
 ])
-async def test_disable_dialog_durations(tmp_path, key, seconds, shown):
+async def test_disable_dialog_durations(tmp_path, keys, seconds, shown):
     engine = sim_engine(tmp_path, {})
     app = app_for(engine, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         dialog = await open_dialog(pilot, "vendor/beta")
         assert dialog.model == "vendor/beta"
-        assert app.focused.id == "for-5m"  # Enter right away takes the default
-        await pilot.press(key)
+        assert app.focused is dialog.reason  # typing is the reason; Enter right away takes the default
+        await pilot.press(*keys)
         await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
         status = engine.status("vendor/beta")
         assert status.status == "disabled" and status.source == "manual"
@@ -49,6 +51,56 @@ async def test_disable_dialog_durations(tmp_path, key, seconds, shown):
         assert cell(app, "vendor/beta", "out").startswith(shown)
         assert cell(app, "vendor/beta", "note") == "manual"
         assert any("disabled vendor/beta" in line for line in log_lines(app))
+
+
+@pytest.mark.parametrize("reason", ["unreliable", "flaky", "ehh 15 min, 1h?", "disable"])
+async def test_typed_letters_are_the_reason_never_an_action(tmp_path, reason):
+    """d, then a reason typed straight away: every letter lands in the reason (none picks a
+    duration, enables the model or checks every model), and Enter disables for the default 5m."""
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    checks = []
+    engine.check = lambda *args, **kwargs: checks.append(args)  # `a` (check all) would call it
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, "vendor/beta")
+        await pilot.press(*reason)
+        assert isinstance(app.screen, DisableDialog) and dialog.reason.value == reason
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+        status = engine.status("vendor/beta")
+        assert status.status == "disabled" and status.remaining_s == pytest.approx(300)
+        assert status.reason == reason
+        assert checks == [] and engine.status("vendor/alpha").status != "disabled"
+        assert cell(app, "vendor/beta", "note") == f"manual · {reason}"
+
+
+async def test_typing_on_a_duration_button_goes_to_the_reason(tmp_path):
+    """After Tab to the buttons, ↓ moves focus with the highlight and a letter goes back to the
+    reason; Enter on a focused button takes that button."""
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, "vendor/beta")
+        await pilot.press("tab")
+        assert app.focused.id == "for-1m" and dialog.highlighted == "for-1m"
+        await pilot.press("down")
+        assert app.focused.id == "for-5m" and dialog.highlighted == "for-5m"
+        await pilot.press(*"ok")
+        assert app.focused is dialog.reason and dialog.reason.value == "ok"
+        await pilot.press("shift+tab")  # from the reason back to the last button
+        assert app.focused.id == "for-ever" and dialog.highlighted == "for-ever"
+        await pilot.press("tab", "tab", "tab", "tab")  # the reason, 1m, 5m, 15m
+        assert app.focused.id == "for-15m"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+        status = engine.status("vendor/beta")
+        assert status.remaining_s == pytest.approx(900) and status.reason == "ok"
+
+
+async def test_a_configured_default_that_is_no_button_sits_in_order(tmp_path):
+    dialog = DisableDialog("vendor/beta", default_seconds=600)
+    assert list(dialog.choices) == ["for-1m", "for-5m", "for-default", "for-15m", "for-1h", "for-ever"]
+    assert dialog.highlighted == "for-default" and dialog.labels["for-default"] == "10m"
 
 
 async def test_disable_with_reason_by_mouse_then_countdown(tmp_path):
@@ -165,21 +217,36 @@ async def test_check_selected_and_check_all(tmp_path):
         assert any("check gamma failed" in line for line in log_lines(app))
 
 
+async def run_from_palette(pilot, search: str) -> None:
+    """ctrl+p, type `search`, Enter: the palette's first match runs."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*search)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+
+
 async def test_model_actions_from_the_palette(tmp_path):
     engine = sim_engine(tmp_path, {})
     app = app_for(engine, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         titles = [c.title for c in app.get_system_commands(app.main)]
-        for expected in ("Theme", "Quit", "Keys", "Disable selected model", "Enable selected model",
+        for expected in ("Theme", "Quit", "Disable selected model", "Enable selected model",
                          "Check selected model", "Check all models", "New chat", "Export conversation",
-                         "Toggle event log", "Show help", "Disable vendor/beta", "Chat with group main"):
+                         "Toggle event log", "Help", "Disable vendor/beta", "Chat with group main"):
             assert any(t.startswith(expected) for t in titles), expected
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"disable vendor/beta")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "disable vendor/beta")
         await wait_until(pilot, lambda: isinstance(app.screen, DisableDialog), what="the dialog from the palette")
         assert app.screen.model == "vendor/beta"
         await pilot.press("enter")
         await wait_until(pilot, lambda: engine.status("vendor/beta").status == "disabled")
+
+
+async def test_the_palette_lists_help_once_and_it_opens_the_help_screen(tmp_path):
+    app = app_for(sim_engine(tmp_path, {}), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        commands = list(app.get_system_commands(app.main))
+        helps = [c for c in commands if any(word in f"{c.title} {c.help}".lower() for word in ("help", "keys"))]
+        assert [c.title for c in helps] == ["Help"]
+        await run_from_palette(pilot, "help")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")

@@ -4,7 +4,11 @@ models panel's bottom edge), never to toasts; toasts only for the user's own act
 
 from __future__ import annotations
 
+import pytest
+from textual.geometry import Region
 from textual.widgets._toast import Toast
+
+from tui.app import TOAST_TEXT_WIDTH, TOAST_TEXT_WIDTH_NARROW
 
 from tui.engine.api import ModelFallback
 from tui.engine.sim import Sequence, Unavailable
@@ -140,3 +144,34 @@ async def test_a_due_recheck_runs_from_the_tick_and_is_told_quietly(tmp_path, mo
         app.main.tick()
         assert "alpha recovered: healthy" in status_line(app)
         assert toasts.messages == []
+
+
+LONG_IDS = ["meta-llama/llama-3.1-8b-instruct", "openai/gpt-4-turbo", "mistralai/mixtral-8x22b-instruct-v0.1"]
+
+
+def toast_lines(app) -> list[list[str]]:
+    """The text lines each toast on screen shows, as drawn (edge and padding stripped)."""
+    shown = []
+    for toast in app.screen.query(Toast):
+        strips = toast.render_lines(Region(0, 0, *toast.region.size))
+        shown.append([line for line in ("".join(s.text for s in strip).strip(" ▌▎▊") for strip in strips) if line])
+    return shown
+
+
+@pytest.mark.parametrize("size, width", [((80, 24), TOAST_TEXT_WIDTH_NARROW), ((120, 40), TOAST_TEXT_WIDTH)])
+async def test_toasts_never_split_a_model_name(tmp_path, size, width):
+    """A toast wraps at spaces, and a word too long for it breaks after its `/`: every model's
+    name (`llama-3.1-8b-instruct`) stays whole on one line, at 80×24 and wider."""
+    engine = sim_engine(tmp_path, {}, {"main": LONG_IDS})
+    app = app_for(engine, tmp_path)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        for model in LONG_IDS:
+            app.main.disable(model, 300, "flaky")
+        shown = lambda: [toast for toast in app.screen.query(Toast) if toast.size.width]  # noqa: E731
+        await wait_until(pilot, lambda: len(shown()) > len(LONG_IDS), what="the toasts laid out")
+        toasts = toast_lines(app)[:len(LONG_IDS)]  # then "every model of main is out"
+        assert {toast.size.width for toast in shown()} == {width}  # the width the app breaks words for
+        for model, lines in zip(LONG_IDS, toasts, strict=True):
+            name = model.split("/")[1]
+            assert any(name in line for line in lines), (name, lines)
+            assert "".join(lines).replace(" ", "") == f"Disabled{model}for5m:flaky"

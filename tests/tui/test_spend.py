@@ -36,7 +36,7 @@ async def test_cost_in_the_trail_the_header_and_the_export(tmp_path):
         text = exported(tmp_path)
         assert "*Total cost: $0.024 over 2 answers, as the providers reported it*" in text
         assert text.count("· 24 tok · $0.012*") == 2  # each answer's own cost, in its trail
-        await pilot.press("ctrl+n")  # a new conversation starts from nothing
+        await pilot.press("ctrl+n", "enter")  # a new conversation (Enter: yes) starts from nothing
         await pilot.pause()
         app.main.tick()
         assert "spent" not in header(app)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tui.engine.config.paths import builtin_themes_dir
-from tui.themes import ThemeFileError, load_themes, read_settings, theme_from_mapping
+from tui.themes import ThemeFileError, load_themes, read_settings, save_setting, theme_from_mapping
 
 from tui_helpers import app_for, sim_engine
 
@@ -85,7 +85,19 @@ async def test_theme_option_wins_and_unknown_theme_falls_back(tmp_path, monkeypa
     monkeypatch.setattr(app, "notify", lambda message, **kw: told.append((message, kw.get("severity"))))
     async with app.run_test(size=(100, 30)):
         assert app.theme == "modelfallback-dark"
-    assert told == [("Unknown theme 'no-such-theme'; using the default.", "warning")]
+    assert told == [("Unknown theme 'no-such-theme'; using modelfallback-dark, the default.", "warning")]
+
+
+async def test_unknown_theme_says_the_remembered_theme_it_applies(tmp_path, monkeypatch):
+    """`--theme nosuch` with a theme chosen earlier: that theme is applied, and the warning names it."""
+    save_setting(tmp_path / "config" / "settings.json", "theme", "modelfallback-light")
+    told = []
+    app = app_for(sim_engine(tmp_path, {}), tmp_path, theme="nosuch")
+    monkeypatch.setattr(app, "notify", lambda message, **kw: told.append((message, kw.get("severity"))))
+    async with app.run_test(size=(100, 30)):
+        assert app.theme == "modelfallback-light"
+    assert told == [("Unknown theme 'nosuch'; using modelfallback-light, the theme chosen last.",
+                     "warning")]
 
 
 async def test_bad_theme_files_give_one_notification_and_never_crash(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ import pytest
 
 from tui.engine.state.status import ModelStatus
 from tui.widgets.model_columns import plan, short_names
+from tui.wording.breaks import break_long_words
 from tui.wording.status import check_text, countdown_text, offline_text, uptime_text
 from tui.wording.trail import estimate_text, format_cost, spend_note, spend_text
 
@@ -114,7 +115,21 @@ def test_the_all_out_toast_names_the_first_back_by_the_chats_rule():
     short_out = replace(out_row(remaining=30.0), model="v/short")
     assert all_out_text("g", [short_out, long_out]) == "Every model of g is out. First back: long in 0:09."
     manual = replace(out_row(remaining=None), source="manual")
-    assert all_out_text("g", [manual]).endswith("none comes back by itself: enable one (e) or set its key.")
+    assert all_out_text("g", [manual]).endswith("none comes back by itself: enable m (e).")
+
+
+@pytest.mark.parametrize("text, width, broken", [
+    ("Disabled openai/gpt-4-turbo for 5m", 27, "Disabled openai/gpt-4-turbo for 5m"),  # fits: the box wraps
+    ("Disabled meta-llama/llama-3.1-8b-instruct", 27, "Disabled meta-llama/\nllama-3.1-8b-instruct"),
+    ("'/home/someone/.local/state/modelfallback/state.json'", 27,
+     "'/home/someone/.local/\nstate/modelfallback/\nstate.json'"),
+    ("llama-3.1-8b-instruct-extended-context", 20, "llama-3.1-8b-\ninstruct-extended-\ncontext"),  # no `/`: at `-`
+    ("x" * 30, 12, "x" * 12 + "\n" + "x" * 12 + "\n" + "x" * 6),  # no place to break: mid-word
+    ("a  b\tc", 1, "a  b\tc"),
+])
+def test_break_long_words_keeps_names_whole(text, width, broken):
+    assert break_long_words(text, width) == broken
+    assert all(len(word) <= width for word in break_long_words(text, width).split())
 
 
 def test_estimates_from_configured_prices_are_marked_and_kept_apart() -> None:

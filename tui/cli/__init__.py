@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from tui.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
-from tui.cli.parser import build_parser
+from tui.cli.parser import build_parser, join_negative_values
 from tui.engine.config.model import ConfigError
 from tui.engine.failures import RequestError
 from tui.engine.state.file_store import StateFileError
@@ -23,7 +23,7 @@ from tui.engine.text import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         command = importlib.import_module(f"tui.cli.{args.command or 'interactive'}")
         result = command.run(args)

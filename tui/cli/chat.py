@@ -14,6 +14,9 @@ import sys
 from tui.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, open_engine, parse_duration_option, pick_group,
                             print_notices)
 from tui.engine.api import ModelFallback
+from tui.engine.config.model import ConfigError
+from tui.engine.state.file_store import StateFileError
+from tui.engine.text import one_line
 from tui.engine.durations import format_duration
 from tui.engine.events import (Answered, AttemptCancelled, AttemptFailed, AttemptSkipped, AttemptStarted, ChainFailed,
                                Restarted, Token, Waiting)
@@ -53,10 +56,15 @@ def decode_utf8(raw: bytes, where: str) -> str:
 
 
 async def run(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    group = pick_group(engine, args.group)
-    wait_s = None if args.wait is None else parse_duration_option("--wait", args.wait)
-    prompt = read_prompt(args)
+    try:
+        engine = open_engine(args)
+        group = pick_group(engine, args.group)
+        wait_s = None if args.wait is None else parse_duration_option("--wait", args.wait)
+        prompt = read_prompt(args)
+    except (UsageError, ConfigError, StateFileError) as exc:
+        if args.json:  # a script still gets its one JSON object; the one line on stderr and exit 2 follow
+            print(json.dumps(usage_json(args.group, exc), ensure_ascii=False))
+        raise
     print_notices(engine)
     live = not args.json and not args.no_stream and sys.stdout.isatty()
     final = None
@@ -128,10 +136,18 @@ def print_final(args: argparse.Namespace, group: str, final: Answered | ChainFai
         sys.stdout.write("\n")
         print(format_trail(final.attempts, final), file=sys.stderr)
     else:
-        print(f"error: {final.message}", file=sys.stderr)
+        print(f"error: {one_line(final.message, 1000)}", file=sys.stderr)
         if final.attempts:
             print(format_trail(final.attempts), file=sys.stderr)
     sys.stdout.flush()
+
+
+def usage_json(group: str | None, exc: Exception) -> dict:
+    """The `chat --json` document for a run that never started (exit 2): a bad argument, config or state."""
+    kind = "config" if isinstance(exc, ConfigError) else "state" if isinstance(exc, StateFileError) else "usage"
+    return {"ok": False, "group": None if group is None else one_line(group, 80), "model": None,
+            "reported_model": None, "content": None, "finish_reason": None, "usage": None, "attempts": [],
+            "error": {"kind": kind, "message": one_line(str(exc), 1000)}}
 
 
 def chat_json(group: str, final: Answered | ChainFailed) -> dict:

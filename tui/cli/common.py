@@ -10,7 +10,8 @@ import os
 import sys
 
 from tui.engine.api import ModelFallback
-from tui.engine.durations import parse_duration
+from tui.engine.durations import disable_seconds, parse_duration
+from tui.engine.text import one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -29,8 +30,8 @@ def pick_group(engine: ModelFallback, name: str | None) -> str:
     if name is None:
         return next(iter(engine.config.groups))
     if name not in engine.config.groups:
-        known = ", ".join(engine.config.groups)
-        raise UsageError(f"unknown group '{name}' (groups: {known})")
+        known = ", ".join(one_line(g, 40) for g in engine.config.groups)
+        raise UsageError(f"unknown group '{one_line(name, 80)}' (groups: {known})")
     return name
 
 
@@ -44,9 +45,17 @@ def print_notices(engine: ModelFallback) -> None:
 
 
 def parse_duration_option(option: str, value: str) -> float:
-    """A duration option (`--for 5m`, `--wait 30s`) in seconds, or a UsageError naming it."""
+    """A duration option (`--wait 30s`) in seconds, or a UsageError naming it."""
     try:
         return parse_duration(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def parse_disable_option(option: str, value: str) -> float:
+    """`--for 5m`: a manual disable's duration by the one rule (`durations.disable_seconds`)."""
+    try:
+        return disable_seconds(value)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
 

@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Sequence
 
+DURATION_OPTIONS = ("--for", "--wait")
+_NEGATIVE = re.compile(r"-\d")  # `-5m`: a (wrong) value, not an option
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """`--for -5m` as `--for=-5m`: argparse takes a value that starts with `-` for an option and
+    would say "expected one argument"; joined, the duration rule says what is wrong with it."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in DURATION_OPTIONS and _NEGATIVE.match(arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -63,4 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = add("serve", "serve the chains as a local OpenAI- and Anthropic-compatible endpoint, headless")
     serve.add_argument("--listen", metavar="ADDR", help="HOST:PORT to listen on (default 127.0.0.1:4141)")
+    doctor = add("doctor", "check the whole setup (config, keys, providers, models, groups, state, clock, terminal) "
+                           "and say how to fix each problem")
+    doctor.add_argument("-g", "--group", help="only this group, its models and their providers")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object with every check")
+    doctor.add_argument("--offline", action="store_true",
+                        help="contact no provider (no key call, no listing, no probe); the state is still checked")
     return parser

@@ -30,25 +30,42 @@ from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
 from tui.engine.state.status import ModelStatus, first_back, model_status
 from tui.engine.state.store import open_store
+from tui.engine.text import one_line, printable
 
 if TYPE_CHECKING:
     import httpx
+
+    from tui.engine.config.paths import Located
 
 DEFAULT = object()  # "use the configured manual_disable duration"
 WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another process may bring one back)
 
 
 class UnknownModel(KeyError):
-    def __init__(self, text: str, known: Sequence[str]) -> None:
+    """No model, or more than one (`ambiguous`), goes by `text`; the message offers the candidates."""
+
+    def __init__(self, text: str, known: Sequence[str], ambiguous: Sequence[str] = (),
+                 same_id: Mapping[str, Sequence[str]] | None = None) -> None:
         import difflib  # only for a mistyped model name
 
-        close = difflib.get_close_matches(text, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        super().__init__(f"unknown model '{text}'{hint}")
-        self.message = f"unknown model '{text}'{hint}"
+        shown = printable(text)[:200]  # what was typed, every control character shown as `\xNN`
+        if ambiguous:
+            self.message = f"'{shown}' names {len(ambiguous)} models; did you mean {_either(ambiguous)}?"
+        else:
+            close = difflib.get_close_matches(text, known, n=1)
+            # a close name whose id is on several providers: every one of them is offered
+            offered = list((same_id or {}).get(close[0], close)) if close else []
+            hint = f"; did you mean {_either(offered)}?" if offered else ""
+            self.message = f"unknown model '{shown}'{hint}"
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+
+def _either(names: Sequence[str]) -> str:
+    quoted = [f"'{one_line(n, 80)}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def check_text(messages: Sequence[ChatMessage]) -> None:
@@ -68,6 +85,28 @@ class ChainError(Exception):
     def __init__(self, failed: ChainFailed) -> None:
         super().__init__(failed.message)
         self.failed = failed
+
+
+def load_located(config_path: str | Path | None, env: Mapping[str, str], *, demo: bool = False
+                 ) -> tuple[Located, Config]:
+    """The groups.yaml the command line's lookup finds (why that one, and the configuration loaded
+    from it, cached); ConfigError when it does not load. With `demo` and no groups.yaml of the
+    user's, the demo's own."""
+    from tui.engine.config.cache import load_cached
+    from tui.engine.config.paths import Located, default_config_path, locate_config
+
+    def load(path: Path) -> Config:
+        from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
+
+        return load_config(path)
+
+    config_at = locate_config(None if config_path is None else str(config_path), env)
+    if demo and Path(config_at.where) == default_config_path():
+        from tui.engine.sim.demo import DEMO_CONFIG
+
+        config_at = Located(DEMO_CONFIG, "the demo's own (no groups.yaml of yours: no --config, "
+                                         "$MODELFALLBACK_CONFIG, ./groups.yaml or user config file)")
+    return config_at, load_cached(Path(config_at.where), load)
 
 
 class ModelFallback:
@@ -101,6 +140,8 @@ class ModelFallback:
                                    monitor=self.monitor, catalog=self.catalog,
                                    **({"sleep": sleep} if sleep is not None else {}))
         self._background: set[asyncio.Task] = set()  # catalog refreshes started beside a chat
+        # where the config and the state were found and why (`from_files`; None when built in code)
+        self.located: tuple[Located, Located] | None = None
         self._sleep = sleep or asyncio.sleep
 
     @classmethod
@@ -111,24 +152,15 @@ class ModelFallback:
         The CLI opens its engine here too, so both apply the same rule: the demo never uses the
         real state unless `state_path` names it explicitly.
         """
-        from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import default_config_path, find_config_path, find_state_path
-
-        def load(path: Path) -> Config:
-            from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
-
-            return load_config(path)
+        from tui.engine.config.paths import locate_state
 
         env = dict(os.environ if env is None else env)
-        found = find_config_path(None if config_path is None else str(config_path), env)
-        if demo and found == default_config_path():  # no groups.yaml of the user's: the demo's own
-            from tui.engine.sim.demo import DEMO_CONFIG
-
-            found = DEMO_CONFIG
-        config = load_cached(found, load)
-        state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
+        config_at, config = load_located(config_path, env, demo=demo)
+        state_at = locate_state(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
-        return cls(config, state_path=state, env=env, demo=demo, **kwargs)
+        engine = cls(config, state_path=state_at.where, env=env, demo=demo, **kwargs)
+        engine.located = (config_at, state_at)
+        return engine
 
     # -- chat ------------------------------------------------------------------------------------
     def members(self, name: str) -> tuple[str, ...]:
@@ -221,10 +253,13 @@ class ModelFallback:
 
     # -- manual control --------------------------------------------------------------------------
     def resolve(self, text: str) -> ModelConfig:
-        model = self.config.resolve_model(text)
-        if model is None:
-            raise UnknownModel(text, list(self.config.models))
-        return model
+        """The model `text` names (its name, id, or the short name the screens show), else UnknownModel."""
+        matches = self.config.models_named(text)
+        if len(matches) == 1:
+            return matches[0]
+        models = self.config.models.values()
+        same_id = {m.name: [o.name for o in models if o.id == m.id] for m in models}
+        raise UnknownModel(text, list(self.config.models), [m.name for m in matches], same_id)
 
     def disable(self, model: str, seconds: float | None | object = DEFAULT, reason: str = "") -> ModelConfig:
         """Disable by hand; `seconds=None` means until enabled, the default is `manual_disable`."""
@@ -251,7 +286,8 @@ class ModelFallback:
         persisted = data.get("health", {}).get(model)
         av = self.availability.of(cfg.name, data)
         status = model_status(cfg.name, cfg.provider, av, self.clients[cfg.provider].has_key(),
-                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api)
+                              self.health.get(cfg.name), persisted, self.config.providers[cfg.provider].api_key_env,
+                              self.config.providers[cfg.provider].api)
         next_check = self.monitor.next_check_s(cfg.name, av) if status.status == "disabled" else None
         uptime = self.catalog.uptime(cfg.name, data)
         if next_check is None and uptime is None:

@@ -17,12 +17,14 @@ from collections.abc import Callable
 from tui.engine.clock import Clock
 from tui.engine.secrets import redact_known
 from tui.engine.state.status import ModelStatus
+from tui.engine.text import one_line
 from tui.widgets.event_log import EventLog
 from tui.widgets.status_line import StatusLine
 from tui.wording.events import all_out_text, describe_change
 from tui.wording.status import OUT, offline_text, time_left
 
 Notify = Callable[..., object]  # App.notify
+TOLD_MAX = 400  # a told line (log, toast, status line) is cut here: two reasons and names fit
 WATCHED = (*OUT, "probing", "degraded")
 
 
@@ -49,7 +51,7 @@ class Announcer:
             timeout: float = 4) -> None:
         """A line for the event log; also a toast when it answers the user's own action (`toast`),
         else the status line (unless `line` is False: a detail a summary toast covers)."""
-        text = redact_known(text)
+        text = one_line(redact_known(text), TOLD_MAX)  # names and reasons from outside: never raw on screen
         self.event_log.add(text, self.clock.wall(), severity)
         if toast:
             self.notify(text[:1].upper() + text[1:], severity=severity, markup=False, timeout=timeout)

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 MOUSE = ("Mouse: click a group to chat with it, a model row to select it, a footer key to run it, "
          "a dialog button to choose. ctrl+p opens the command palette: every action, per model and "
-         "per group, plus Textual's own (theme, keys, screenshot, quit).")
+         "per group, plus Textual's own (theme, screenshot, quit).")
 
 
 Section = tuple[str, list[tuple[str, str]]]  # (title, [(keys, description)])

@@ -19,17 +19,20 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from tui.engine.secrets import redact_known
-from tui.wording.status import lasting
+from tui.wording.status import lasting, not_disabled_text
 from tui.wording.trail import short_name
 from tui.messages import ChatBusy, GroupChosen, LogEvent
 from tui.screens.announcer import Announcer
+from tui.screens.confirm import new_chat_question
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
+from tui.screens.doctor import Doctor
 from tui.screens.help import HelpScreen, Section, binding_rows
-from tui.wording.events import probe_summary
+from tui.wording.events import check_summary, probe_summary
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.event_log import EventLog
 from tui.widgets.groups_panel import GroupsPanel
@@ -51,7 +54,8 @@ class MainScreen(Screen):
         Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the answer that is streaming"),
         Binding("ctrl+t", "try_next", "Try next model", id="chat.try_next",
                 tooltip="After a content-policy stop: send the prompt to the next model"),
-        Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Start a new conversation"),
+        Binding("ctrl+n", "new_chat", "New chat", id="chat.new",
+                tooltip="Start a new conversation (asks first if one would be lost)"),
         Binding("ctrl+s", "export", "Export", id="chat.export",
                 tooltip="Save the conversation as a Markdown file (in the current folder)"),
         Binding("ctrl+g", "next_group", "Group", id="group.next", tooltip="Chat with the next group"),
@@ -70,6 +74,7 @@ class MainScreen(Screen):
         self._trial_for: frozenset[str] = frozenset()  # the probing models of the last trial run
         self._trial_at = 0.0  # engine monotonic time of the last trial run
         self._tick_error: str | None = None  # the last tick failure told, so it is told once
+        self._focus_before_small: Widget | None = None  # what had focus when the window got too small
         self.status_bar = StatusBar(demo_notice=self._demo_notice(), id="status-bar")
         self.groups_panel = GroupsPanel(list(config.groups), self.group, id="groups")
         self.chat = ChatPane(engine, self.group, id="chat")
@@ -77,6 +82,7 @@ class MainScreen(Screen):
         self.event_log = EventLog(id="event-log")
         self.status_line = StatusLine(self.models)
         self.announcer = Announcer(self._notify, self.event_log, self.status_line, engine.clock)
+        self.doctor = Doctor(self, engine)  # F2; its header line shows only while a setup check fails
 
     def _notify(self, *args, **kwargs) -> None:
         self.app.notify(*args, **kwargs)
@@ -88,6 +94,7 @@ class MainScreen(Screen):
 
     def compose(self):
         yield self.status_bar
+        yield self.doctor.line
         with Vertical(id="body"):
             with Horizontal(id="top"):
                 yield self.groups_panel
@@ -105,17 +112,32 @@ class MainScreen(Screen):
         self.tick()
         if self.background:
             self.set_timer(0.2, self.run_sweep)  # after the first frame: startup does no network
+            self.set_timer(0.4, lambda: self.doctor.run(probes=False))  # the sweep probes; doctor need not
             self.set_interval(self.engine.config.health.interval, self.run_sweep)
 
     def on_resize(self) -> None:
         width, height = self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
+        was_small = self.has_class("-too-small")
+        if small and not was_small:
+            # hiding the panels takes their focus away: kept here, given back when they show again
+            self._focus_before_small = self.focused
         self.set_class(small, "-too-small")
         self.set_class(width < 110, "-narrow")
         if small:
             self.query_one("#too-small", Static).update(
                 f"The terminal is {width}×{height}; modelfallback needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
                 "Make the window bigger (ctrl+q quits).")
+        elif was_small:
+            self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        """Focus back where it was before the window was too small (the prompt when nothing was)."""
+        widget, self._focus_before_small = self._focus_before_small, None
+        if widget is None or not widget.is_attached or not widget.focusable:
+            widget = self.chat.prompt
+        if self.focused is None:  # the user (a click) may have chosen since
+            widget.focus()
 
     # -- the 1 Hz tick ---------------------------------------------------------------------------
     def tick(self) -> None:
@@ -205,6 +227,13 @@ class MainScreen(Screen):
         self.chat.try_next()
 
     async def action_new_chat(self) -> None:
+        """A new conversation; asked first when it would drop a turn or an answer streaming."""
+        if self.chat.busy or self.chat.history or self.chat.transcript.query(".user"):
+            self.app.push_screen(new_chat_question(self.chat.busy), lambda yes: yes and self.call_later(self._new_chat))
+        else:
+            await self._new_chat()
+
+    async def _new_chat(self) -> None:
         await self.chat.new_chat()
         self.log_event("new chat")
 
@@ -237,8 +266,9 @@ class MainScreen(Screen):
             ("Models table (Tab to it, or click a row)", [("up / down", "Select a model"),
                                                           *binding_rows(app, ModelsTable.BINDINGS)]),
             ("Groups panel", [("up / down", "Highlight a group"), ("enter", "Chat with the highlighted group")]),
-            ("Disable dialog", [("enter", "Disable for the highlighted duration (5m at first)"),
-                                ("1 5 f h u", "1m / 5m / 15m / 1h / until I enable it"),
+            ("Disable dialog", [("typing", "The reason (the box has focus at first)"),
+                                ("enter", "Disable for the highlighted duration (5m at first)"),
+                                ("up / down", "Highlight a shorter / longer duration: 1m 5m 15m 1h until enabled"),
                                 *binding_rows(app, DisableDialog.BINDINGS[:1])]),
             ("Everywhere", [("tab / shift+tab", "Move between panels"),
                             ("^p", "Command palette: every action, per model and per group, themes"),
@@ -263,7 +293,7 @@ class MainScreen(Screen):
     def disable(self, model: str, seconds: float | None, reason: str = "") -> None:
         try:
             self.engine.disable(model, seconds, reason)
-        except (OSError, KeyError) as exc:
+        except (OSError, KeyError, ValueError) as exc:
             self.app.notify(f"Could not disable {model}: {exc}", severity="error", markup=False)
             return
         self.announcer.mine.add(model)
@@ -274,8 +304,9 @@ class MainScreen(Screen):
         model = model or self.selected_model()
         if model is None:
             return
-        if self.engine.status(model).status not in ("disabled", "blocked", "probing"):
-            self.app.notify(f"{model} is not disabled", markup=False, timeout=3)
+        row = self.engine.status(model)
+        if not row.enableable:  # the same answer as `modelfallback enable` (a missing key named with its fix)
+            self.app.notify(not_disabled_text(row), markup=False, timeout=5)
             return
         try:
             self.engine.enable(model)
@@ -340,10 +371,8 @@ class MainScreen(Screen):
         for text, severity in probe_summary(results, "check"):  # one model: its toast; all: in the log
             self.announcer.log(text, severity, toast=models is not None, line=models is not None)
         if models is None:
-            ok = sum(1 for r in results if r.ok)
-            failed = sum(1 for r in results if r.ok is False)
-            self.log_event(f"checked {len(results)} models: {ok} ok, {failed} failed",
-                           "warning" if failed else "information", toast=True)
+            failed = any(r.ok is False for r in results)
+            self.log_event(check_summary(results), "warning" if failed else "information", toast=True)
         self.tick()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

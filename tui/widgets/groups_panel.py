@@ -8,18 +8,20 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.engine.durations import format_countdown
 from tui.engine.state.status import GLYPHS, ModelStatus
 from tui.wording.trail import short_name
 from tui.messages import GroupChosen
 from tui.widgets.formatting import STATUS_STYLE
-from tui.wording.status import OUT, coarse_countdown
+from tui.wording.status import OUT
 
 
 def _left(row: ModelStatus) -> str | None:
-    """The coarse countdown a model that is out shows before its name (None when it is not out)."""
+    """The countdown a model that is out shows before its name, as the models table writes it
+    (`9:09`, so the two panels never disagree), `∞` until enabled; None when it is not out."""
     if row.status not in OUT:
         return None
-    return "∞" if row.remaining_s is None else coarse_countdown(row.remaining_s)
+    return "∞" if row.remaining_s is None else format_countdown(row.remaining_s)
 
 
 def shown_state(row: ModelStatus) -> tuple:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tui.engine.text import one_line
 from tui.wording.trail import short_name
 
 PAD = 2  # the table's cell padding: one space on each side of every column
@@ -61,7 +62,7 @@ def short_names(models: Sequence[str]) -> dict[str, str]:
     common = 0
     while parts and all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
         common += 1
-    names = {m: "/".join(p[common:]) for m, p in zip(models, parts, strict=True)}
+    names = {m: one_line("/".join(p[common:]), 120) for m, p in zip(models, parts, strict=True)}
     last = {m: short_name(m) for m in models}
     if len(set(last.values())) == len(last):
         return last
@@ -72,7 +73,7 @@ def plan(width: int, models: Sequence[str], *, uptime: bool = False, apis: bool 
          served: bool = False) -> Layout:
     """The columns for a table whose rows are `width` characters wide (scrollbar excluded);
     `served`: the local endpoint runs, and each model's count of served answers has a column."""
-    full = {m: m for m in models}
+    full = {m: one_line(m, 120) for m in models}
     short = short_names(models)
     dropped: set[str] = set() if uptime else {"uptime"}
     if not apis:

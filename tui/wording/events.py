@@ -48,7 +48,30 @@ def all_out_text(group: str, chain: list[ModelStatus]) -> str:
     back = first_back(chain)
     if back is not None:
         return f"Every model of {group} is out. First back: {short_name(back[0])} in {format_countdown(back[1])}."
-    return f"Every model of {group} is out, and none comes back by itself: enable one (e) or set its key."
+    return f"Every model of {group} is out, and none comes back by itself: {bring_back_text(chain)}."
+
+
+def bring_back_text(chain: list[ModelStatus]) -> str:
+    """What brings a model of an all-out group back: enabling one that is disabled (e), setting a
+    missing key (named, with the fix); a no-key model is never offered for enabling."""
+    enable = [short_name(r.model) for r in chain if r.enableable]
+    keys = sorted({r.key_env for r in chain if r.status == "no key" and r.key_env})
+    ways = []
+    if enable:
+        ways.append(f"enable {enable[0] if len(enable) == 1 else 'one'} (e)")
+    if keys:
+        ways.append("set " + " or ".join(f"{k} (export {k}=…)" for k in keys))
+    return " or ".join(ways) or "enable one (e)"
+
+
+def check_summary(results: list) -> str:
+    """`checked 7 models: 4 ok, 1 failed, 2 not probed`: the counts add up to the total (the CLI's
+    `check` and the TUI's check of every model say it alike)."""
+    ok = sum(1 for r in results if r.ok)
+    failed = sum(1 for r in results if r.ok is False)
+    skipped = len(results) - ok - failed
+    return (f"checked {len(results)} model{'s' if len(results) != 1 else ''}: {ok} ok, {failed} failed"
+            + (f", {skipped} not probed" if skipped else ""))
 
 
 def probe_summary(results: list, kind: str) -> list[tuple[str, str]]:

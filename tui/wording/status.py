@@ -8,6 +8,7 @@ import re
 from tui.engine.durations import format_countdown, format_duration, format_left
 from tui.engine.secrets import redact_known
 from tui.engine.state.status import ModelStatus
+from tui.engine.text import one_line
 
 OUT = ("disabled", "blocked")
 BAR_CELLS = 5
@@ -38,18 +39,6 @@ def format_age(seconds: float | None) -> str:
 
 def format_rate(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
-
-
-def coarse_countdown(seconds: float) -> str:
-    """`0:42` in the last minute, else whole minutes rounded up (`5m`, `1h05m`).
-
-    For the groups panel (the models panel has the exact countdown): a text that changes once a
-    minute spares re-rendering every group every second.
-    """
-    if seconds < 60:
-        return format_countdown(seconds)
-    minutes = -(-int(seconds) // 60)
-    return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
 def bar(fraction: float, cells: int = BAR_CELLS) -> str:
@@ -130,6 +119,15 @@ def offline_text(reason: str) -> str:
     """`shared state offline: <reason>`; credentials in a URL are never shown (`redis://***@host`)."""
     reason = _URL_CREDENTIALS.sub(r"\1***@", redact_known(" ".join(reason.split())))
     return f"shared state offline: {reason}" if reason else "shared state offline"
+
+
+def not_disabled_text(row: ModelStatus) -> str:
+    """What `enable` says of a model that is not out (the CLI and the TUI alike); one without its
+    key says what would bring it in: `gpt-4 is not disabled; it has no key: $MY_KEY is not set: …`."""
+    name = one_line(row.model, 120)
+    if row.status == "no key":
+        return f"{name} is not disabled; it has no key: {row.error}"
+    return f"{name} is not disabled"
 
 
 def why_text(row: ModelStatus) -> str:

@@ -14,11 +14,13 @@ import math
 
 from tui.engine.durations import format_countdown
 from tui.engine.events import Answered, Attempt
+from tui.engine.text import one_line
 
 
 def short_name(model: str) -> str:
-    """`anthropic/claude-3.5-sonnet` → `claude-3.5-sonnet` (the vendor prefix is noise in a trail)."""
-    return model.rsplit("/", 1)[-1]
+    """`anthropic/claude-3.5-sonnet` → `claude-3.5-sonnet` (the vendor prefix is noise in a trail),
+    as one printable line (an id comes from a config or the state: it may hold anything)."""
+    return one_line(model.rsplit("/", 1)[-1], 80)
 
 
 def attempt_text(a: Attempt) -> str:
@@ -26,14 +28,14 @@ def attempt_text(a: Attempt) -> str:
     name = short_name(a.model)
     if a.outcome == "skipped":
         if a.kind == "no_key":
-            return f"skipped {name} (no key)"
+            return f"skipped {name} (no key: {one_line(a.detail or '')})"  # `$MY_KEY is not set: export MY_KEY=…`
         if a.kind in ("context_length", "unsupported"):
-            return f"skipped {name} ({a.detail})"  # `context 8k < ~11k`, or what its API cannot carry
+            return f"skipped {name} ({one_line(a.detail or '')})"  # `context 8k < ~11k`, or what its API cannot carry
         left = "until enabled" if a.remaining_s is None else format_countdown(a.remaining_s)
-        why = (a.detail or "").split(",")[0]  # manual, the failure kind, or the provider's block reason
+        why = one_line((a.detail or "").split(",")[0], 80)  # manual, the failure kind, or the provider's block reason
         return f"skipped {name} ({a.kind} {left}, {why})"
     if a.outcome == "cancelled":  # a hedged race's loser: `claude-3.5-sonnet no token in 2.0 s → hedged`
-        return f"{name} {a.detail}"
+        return f"{name} {one_line(a.detail or '')}"
     what = str(a.status) if a.status and a.status >= 400 else (a.kind or "failed")
     if a.outcome == "retried":
         return f"{name} {what} → retried"

@@ -90,11 +90,17 @@ class Config:
     state: str | None = None  # `state:` in the file: a path (resolved against the file's folder) or a redis URL
 
     def resolve_model(self, text: str) -> ModelConfig | None:
-        """A model by its name, or by its bare id when that is unambiguous."""
-        if text in self.models:
-            return self.models[text]
-        matches = [m for m in self.models.values() if m.id == text]
+        """A model by its name, or by its bare id or short name when that is unambiguous."""
+        matches = self.models_named(text)
         return matches[0] if len(matches) == 1 else None
+
+    def models_named(self, text: str) -> list[ModelConfig]:
+        """The models `text` names: by name; else by id (one id on two providers names both); else
+        by the short name the screens show (`gpt-4-turbo` for `openai/gpt-4-turbo`)."""
+        if text in self.models:
+            return [self.models[text]]
+        by_id = [m for m in self.models.values() if m.id == text]
+        return by_id or [m for m in self.models.values() if m.id.rsplit("/", 1)[-1] == text]
 
     def chain(self, group: str) -> list[ModelConfig]:
         return [self.models[name] for name in self.groups[group]]

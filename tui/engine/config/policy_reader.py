@@ -9,7 +9,7 @@ import math
 
 from tui.engine.config.model import PROBE_KINDS, ConfigError, HealthSettings, Policy, ServeSettings
 from tui.engine.config.yaml_nodes import NodeReader, YNode, is_null, join_path
-from tui.engine.durations import format_duration
+from tui.engine.durations import disable_seconds, format_duration
 
 MAX_FACTOR = 100.0
 HEALTH_KEYS = ("interval", "timeout", "probe", "recheck")
@@ -35,6 +35,11 @@ class PolicyReader(NodeReader):
             if key in _POLICY_DURATIONS:
                 fields[key] = self.duration(value, child, allow_zero=key in _ZERO_ALLOWED)
                 where[key] = value
+                if key == "manual_disable":  # the same rule as `--for`, the dialog and the API
+                    try:
+                        disable_seconds(fields[key])
+                    except ValueError as exc:
+                        raise self.error(value, child, str(exc)) from None
             elif key == "hedge":
                 fields[key] = self.hedge(value, child)  # type: ignore[assignment]
             elif key == "cooldown":

@@ -21,13 +21,12 @@ from typing import Any, Literal
 import yaml
 
 from tui.engine.config.model import ConfigError
-from tui.engine.durations import format_duration, parse_duration
+from tui.engine.durations import MAX_DURATION_S, format_duration, parse_duration
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _COLLECTION_TAGS = {yaml.SequenceNode: "tag:yaml.org,2002:seq", yaml.MappingNode: "tag:yaml.org,2002:map"}
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-MAX_DURATION = 365 * 86400.0  # keeps every timer finite and within what asyncio/threading accept
 
 
 @dataclass(eq=False)
@@ -285,7 +284,7 @@ class NodeReader:
             seconds = math.inf
         except ValueError as exc:
             raise self.error(node, path, str(exc) or f"expected {expected}") from None
-        if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        if not math.isfinite(seconds) or seconds > MAX_DURATION_S:
             raise self.error(node, path, f"expected {expected}, at most 365d")
         if seconds <= 0 and not (allow_zero and seconds == 0):
             floor = "zero or more" if allow_zero else "greater than zero"

@@ -35,6 +35,7 @@ from tui.engine.provider.answer import Delta, Done
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.catalog import CatalogBook
 from tui.engine.state.health_record import HealthBook
+from tui.engine.state.status import missing_key
 
 if TYPE_CHECKING:
     import random
@@ -197,7 +198,7 @@ class FallbackChain:
         client = self.clients[model.provider]
         if not client.has_key():
             env = self.config.providers[model.provider].api_key_env
-            return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=f"${env} is not set")
+            return Attempt(model.name, model.provider, "skipped", kind="no_key", detail=missing_key(env or "?"))
         # One look at the state file for both questions (they are asked at the same moment), not one each.
         data = self.availability.store.data
         av = self.availability.of(model.name, data)

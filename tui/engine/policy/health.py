@@ -11,8 +11,9 @@ Three uses of one probe (docs/architecture.md §6):
 
 A probe is a 1-token completion (default), a `GET /models` listing (one request per provider per
 run, shared by its models), or nothing. Every probe is bounded by `health.timeout`. A probe's
-failure in a sweep or trial disables a model by the same policy as a failed chat attempt; a
-manual disable is never lifted by any check.
+failure in a sweep or trial disables a model by the same policy as a failed chat attempt; the
+user's check of a model that is out automatically is a recheck (no new trip); a manual disable is
+never lifted by any check.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import ChatClient, did_you_mean
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.provider.answer import Delta, ToolCallDelta
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.health_record import HealthBook
+from tui.engine.text import did_you_mean
 
 PROBE_PROMPT = [ChatMessage("user", "Reply with the single word: ok")]
 Mode = Literal["sweep", "trial", "check", "recheck"]
@@ -168,6 +170,9 @@ class HealthMonitor:
         if av.kind == FailureKind.NOT_FOUND.value and self.config.providers[model.provider].catalog != "none":
             kind = "models"  # out for not being listed: the free listing tells when it is back
         timeout = self.config.health.timeout
+        # The user's check of a model that is out automatically is a recheck: its failure says
+        # "still out" and adds no trip (its cooldown does not grow however often the user checks).
+        rechecking = mode == "recheck" or av.state == "disabled"
         begin = self.clock.monotonic()
         started = self.clock.wall()
         try:
@@ -180,15 +185,17 @@ class HealthMonitor:
                         raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"
                                                     + did_you_mean(model.id, list(listed))))
                 else:
-                    await self._one_token(client, model)
+                    await self.one_token(client, model)
         except ProviderError as exc:
-            return self._record(model, mode, begin, started, exc.failure)
+            return self._record(model, mode, begin, started, exc.failure, rechecking)
         except TimeoutError:
             return self._record(model, mode, begin, started,
-                                Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"))
-        return self._record(model, mode, begin, started, None)
+                                Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"), rechecking)
+        return self._record(model, mode, begin, started, None, rechecking)
 
-    async def _one_token(self, client: ChatClient, model: ModelConfig) -> None:
+    async def one_token(self, client: ChatClient, model: ModelConfig) -> None:
+        """The completion probe alone: ask for one token, return at the first; ProviderError when it
+        fails. Records nothing (`doctor` asks without changing any model's state)."""
         timeout = self.config.health.timeout
         policy = replace(model.policy, ttft_timeout=min(model.policy.ttft_timeout, timeout),
                          connect_timeout=min(model.policy.connect_timeout, timeout))
@@ -198,7 +205,7 @@ class HealthMonitor:
                 break  # the first token is proof of life; closing the stream stops the rest
 
     def _record(self, model: ModelConfig, mode: Mode, begin: float, started: float,
-                failure: Failure | None) -> ProbeResult:
+                failure: Failure | None, rechecking: bool) -> ProbeResult:
         latency = (self.clock.monotonic() - begin) * 1000
         record = self.health.get(model.name)
         if failure is None:
@@ -207,6 +214,6 @@ class HealthMonitor:
             self.availability.record_check_passed(model.name, started if mode == "sweep" else None)
             return ProbeResult(model.name, model.provider, True, latency)
         record.record(False, self.clock.wall(), latency, error=failure.summary(), kind=failure.kind.value)
-        if mode != "recheck":  # a failed recheck only says "still out": no new trip, no longer cooldown
+        if not rechecking:  # a failed recheck only says "still out": no new trip, no longer cooldown
             self.availability.record_failure(model.name, failure)
         return ProbeResult(model.name, model.provider, False, latency, failure)

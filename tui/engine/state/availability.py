@@ -24,8 +24,10 @@ from collections.abc import Callable
 from tui.engine.clock import Clock
 from tui.engine.config import Config
 from tui.engine.failures import Failure, FailureKind, Scope
+from tui.engine.durations import MAX_DURATION_S, disable_seconds
 from tui.engine.secrets import redact_known
 from tui.engine.state.store import StateStore
+from tui.engine.text import one_line
 
 StateWord = Literal["available", "disabled", "probing", "blocked"]
 
@@ -131,9 +133,12 @@ class Availability:
 
     # -- manual control --------------------------------------------------------------------------
     def disable(self, model: str, seconds: float | None, reason: str = "") -> None:
-        """Disable by hand for `seconds` (None: until enabled). Never lifted early by a probe."""
+        """Disable by hand for `seconds` (None: until enabled). Never lifted early by a probe.
+        Raises ValueError for a duration outside the one rule (`durations.disable_seconds`)."""
+        if seconds is not None:
+            seconds = disable_seconds(seconds)
         now = self.clock.wall()
-        entry = {"source": "manual", "kind": "manual", "reason": redact_known(reason)[:200], "since": now,
+        entry = {"source": "manual", "kind": "manual", "reason": one_line(redact_known(reason)), "since": now,
                  "until": None if seconds is None else now + seconds}
 
         def mutate(data: dict) -> None:
@@ -216,14 +221,15 @@ class Availability:
         if policy.scope is Scope.REQUEST:
             return None
         now = self.clock.wall()
-        detail = redact_known(failure.detail)[:200]
+        detail = one_line(redact_known(failure.detail))
+        retry_after = None if failure.retry_after_s is None else min(failure.retry_after_s, MAX_DURATION_S)
         if policy.scope is Scope.PROVIDER:
             provider = self.config.models[model].provider
             until = None
-            if failure.reset_at is not None:
-                until = failure.reset_at
-            elif failure.retry_after_s is not None:
-                until = now + failure.retry_after_s
+            if failure.reset_at is not None:  # a provider's reset time, kept within a sane range
+                until = min(failure.reset_at, now + MAX_DURATION_S)
+            elif retry_after is not None:
+                until = now + retry_after
             block = {"kind": failure.kind.value, "reason": detail, "since": now, "until": until,
                      "key_fingerprint": self._fingerprint(provider) if failure.kind is FailureKind.AUTH else None}
 
@@ -247,8 +253,8 @@ class Availability:
                 seconds = policy.fixed_cooldown_s
             else:
                 seconds = model_policy.cooldown_for(trips)
-                if failure.retry_after_s is not None:
-                    seconds = max(seconds, failure.retry_after_s)  # Retry-After is a floor
+                if retry_after is not None:
+                    seconds = max(seconds, retry_after)  # Retry-After is a floor
             if current and current.get("until") is not None and current["until"] > now + seconds:
                 seconds = current["until"] - now  # never shorten a longer cooldown already running
             rec.update(trips=trips, probing=False, disabled={

@@ -6,11 +6,14 @@ Several processes (a running TUI, `modelfallback disable` in another terminal, s
 - writes are atomic (temp file in the same folder, fsync, `os.replace`), so a crash mid-write
   leaves the previous or the next version, never a torn file;
 - readers notice another process's write by the file's (mtime_ns, size, inode) signature and reload;
-- a corrupt file is moved aside with a warning instead of crashing or being silently overwritten;
+- a corrupt file (not JSON, nested too deeply, not a state document) is moved aside with a warning
+  instead of crashing or being silently overwritten; an entry that does not fit is dropped with one
+  warning naming it (`document`), and the rest is used;
 - a file written by a newer version is never moved aside nor overwritten: this process works on
   an in-memory document, says so once, and refuses manual changes (they could not be kept);
 - a path that cannot hold the file (a directory, below a regular file, unreadable or unwritable) is
-  a setup problem, raised as `StateFileError` with one clear message; it is never moved aside;
+  a setup problem, raised as `StateFileError` with one clear message when the store opens (so
+  every command finds it before doing anything); it is never moved aside;
 - automatic changes (cooldowns from failures, their clearing, health rows) may be written behind:
   this process sees them at once, a writer thread persists them a moment later, so a failover
   never waits for the disk. Manual changes are written before `update` returns, after any
@@ -31,6 +34,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from collections.abc import Callable, Iterator
+
+from tui.engine.state import document
+from tui.engine.state.temp_file import probe_writable, temp_file_beside
 
 log = logging.getLogger("modelfallback.state")
 
@@ -70,9 +76,10 @@ class FileStore:
 
     One implementation of the `StateStore` interface (`tui.engine.state.store`)."""
 
-    def __init__(self, path: Path | str | None) -> None:
+    def __init__(self, path: Path | str | None, *, check_writable: bool = True) -> None:
         self.path = Path(path) if path is not None else None
         self.warnings: list[str] = []
+        self._warned: set[str] = set()
         self._data = empty_state()
         self._signature: tuple | None = None
         # Write-behind. `_pending`: mutations applied in memory and not yet on disk, in order.
@@ -86,6 +93,8 @@ class FileStore:
         self.newer_file: str | None = None  # why the file is read-only: written by a newer version
         if self.path is not None:
             self._reload_if_changed(force=True)
+            if check_writable and self.newer_file is None:
+                self._check_writable()
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -251,6 +260,17 @@ class FileStore:
                                  "(choose another with --state or $MODELFALLBACK_STATE)")
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
+    def _check_writable(self) -> None:
+        """A state that cannot be written is a setup problem, found at start for every command (not
+        on the first disable, nor after an answer was printed): the folder is made, the lock file
+        opened and a temporary file created and removed beside the state file, as a write would."""
+        assert self.path is not None
+        with self._locked():
+            try:
+                probe_writable(self.path)
+            except OSError as exc:
+                raise self._unusable("cannot be written", exc) from None
+
     def _unusable(self, what: str, exc: OSError) -> StateFileError:
         return StateFileError(f"state file {self.path} {what}: {exc.strerror or exc} "
                               "(choose another with --state or $MODELFALLBACK_STATE)")
@@ -283,18 +303,17 @@ class FileStore:
             if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
                 return self._newer(version)
             self.newer_file = None
-            if not isinstance(data, dict) or version != VERSION:
-                raise ValueError(f"unsupported state version {data.get('version') if isinstance(data, dict) else '?'}")
-            for key in ("models", "providers", "health", "leases"):
-                if not isinstance(data.setdefault(key, {}), dict):
-                    raise ValueError(f"'{key}' is not an object")
+            why = document.describe_top(data, VERSION)
+            if why is not None:
+                raise ValueError(why)
         except FileNotFoundError:  # removed between the stat and the read
             return empty_state()
         except OSError as exc:  # unreadable, not corrupt: never moved aside
             raise self._unusable("cannot be read", exc) from None
-        except (UnicodeDecodeError, ValueError) as exc:
-            self._move_aside(exc)
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+            self._move_aside("nested too deeply" if isinstance(exc, RecursionError) else exc)
             return empty_state()
+        self._warn_once(document.summary(document.clean(data), f"state file {self.path}"))
         return data
 
     def _newer(self, version: int) -> dict:
@@ -303,7 +322,7 @@ class FileStore:
                    f"this one reads {VERSION}); it is left untouched and changes are not saved: upgrade, "
                    "or choose another file with --state or $MODELFALLBACK_STATE")
         if self.newer_file is None:
-            log.warning(message)
+            log.info(message)
             self.warnings.append(message)
         self.newer_file = message
         return empty_state()
@@ -316,7 +335,15 @@ class FileStore:
                 mutate(data)
         return data
 
-    def _move_aside(self, exc: Exception) -> None:
+    def _warn_once(self, messages: list[str]) -> None:
+        """Warnings about entries dropped on reading: each said once, however often the file is read."""
+        for message in messages:
+            if message not in self._warned:
+                self._warned.add(message)
+                log.info(message)  # `warnings` is how it reaches the user (said once, not also by logging)
+                self.warnings.append(message)
+
+    def _move_aside(self, exc: Exception | str) -> None:
         assert self.path is not None
         aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
         try:
@@ -324,14 +351,14 @@ class FileStore:
         except OSError:
             return
         message = f"state file {self.path} was unreadable ({exc}); moved it to {aside.name} and started fresh"
-        log.warning(message)
+        log.info(message)
         self.warnings.append(message)
 
     def _write(self, data: dict, durable: bool = True) -> tuple | None:
         """Write `data` atomically; returns the file's new signature."""
         assert self.path is not None
         try:
-            fd, tmp = self._temp_file()
+            fd, tmp = temp_file_beside(self.path)
         except OSError as exc:
             raise self._unusable("cannot be written", exc) from None
         try:
@@ -350,18 +377,6 @@ class FileStore:
                 raise self._unusable("cannot be written", exc) from None
             raise
         return self._file_signature()
-
-    def _temp_file(self) -> tuple[int, Path]:
-        """A new private file beside the state file (what tempfile.mkstemp does, without importing
-        tempfile and what it brings: a CLI process starts faster)."""
-        assert self.path is not None
-        for _ in range(8):
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
-            try:
-                return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
-            except FileExistsError:
-                continue
-        raise FileExistsError(f"no free temporary name beside {self.path}")
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from tui.engine.text import one_line
+
 WINDOW = 20  # outcomes kept for the success rate
 
 
 @dataclass
 class HealthRecord:
     outcomes: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # True/False
-    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # successes' only (for p50)
     ttfts_ms: deque = field(default_factory=lambda: deque(maxlen=WINDOW))  # answers' times to first token
     last_latency_ms: float | None = None
     last_error: str | None = None
@@ -30,12 +32,13 @@ class HealthRecord:
         self.checked_at = at
         if latency_ms is not None:
             self.last_latency_ms = latency_ms
-            self.latencies_ms.append(latency_ms)
+            if ok:  # a failure's time (a refused connection: 1 ms) says nothing about how fast answers come
+                self.latencies_ms.append(latency_ms)
         if ok:
             self.last_error = None
             self.last_error_kind = None
         else:
-            self.last_error = (error or kind or "failed")[:160]
+            self.last_error = one_line(error or kind or "failed", 160)
             self.last_error_kind = kind
 
     @property
@@ -44,7 +47,7 @@ class HealthRecord:
 
     @property
     def p50_ms(self) -> float | None:
-        """The median latency of the kept window. Written out: the statistics module would cost every
+        """The median latency of the kept window's successes. Written out: the statistics module would cost every
         start ~3 ms of imports for this one line."""
         ordered = sorted(self.latencies_ms)
         if not ordered:

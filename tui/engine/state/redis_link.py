@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 import time
 import uuid
@@ -30,7 +31,10 @@ from collections.abc import Callable
 
 from tui.engine.config.state_location import RedisLocation
 from tui.engine.secrets import redact_known
+from tui.engine.state import document
 from tui.engine.state.file_store import VERSION, StateFileError, empty_state
+
+log = logging.getLogger("modelfallback.state")
 
 DEFAULT_TIMEOUT_S = 1.0  # every Redis operation: a hung server costs at most this much, once
 MAX_TRIES = 500  # WATCH conflicts in a row before the update is given up (each one means another writer won)
@@ -81,6 +85,8 @@ class RedisLink:
             raise missing_extra()
         self._redis = redis
         self.location = location
+        self.warnings: list[str] = []  # entries of the shared document dropped because they do not fit
+        self._warned: set[str] = set()
         self.key = f"{location.prefix}:state"
         self.channel = f"{location.prefix}:changes"
         self.client = redis.Redis(
@@ -96,19 +102,27 @@ class RedisLink:
 
     # -- the document ----------------------------------------------------------------------------
     def decode(self, raw: bytes | None) -> dict | None:
-        """The document in `raw` (None when there is none); NewerState or ValueError when unusable."""
+        """The document in `raw` (None when there is none); NewerState or ValueError when unusable.
+        An entry that does not fit is dropped (`document.clean`), said once in `warnings`."""
         if raw is None:
             return None
-        data = json.loads(raw)
+        try:
+            data = json.loads(raw)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
         version = data.get("version") if isinstance(data, dict) else None
         if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
             raise NewerState(f"the shared state at {self.location.display} was written by a newer modelfallback "
                              f"(state version {version}; this one reads {VERSION}); it is left untouched")
-        if not isinstance(data, dict) or version != VERSION:
-            raise ValueError("unsupported state version")
-        for key in ("models", "providers", "health", "leases", "stamps"):
-            if not isinstance(data.setdefault(key, {}), dict):
-                raise ValueError(f"'{key}' is not an object")
+        why = document.describe_top(data, VERSION)
+        if why is not None:
+            raise ValueError(why)
+        data.setdefault("stamps", {})
+        for message in document.summary(document.clean(data), f"shared state {self.location.display}"):
+            if message not in self._warned:  # every read meets the same entry until a write drops it
+                self._warned.add(message)
+                log.info(message)
+                self.warnings.append(message)
         return data
 
     def read(self) -> dict | None:

@@ -63,7 +63,10 @@ class RedisStore:
             raise StateFileError(f"state: {exc}") from None
         register_secret(self._where.password)  # from now on redact_known masks it everywhere
         self._link = RedisLink(self._where, timeout_s)  # first: a missing extra is the clearest error
-        self.local = FileStore(local_path if local_path is not None else local_fallback_path(self._where))
+        # the local copy is a convenience while Redis is reachable: a folder that cannot hold it is said
+        # when a write to it fails, never a reason not to start
+        self.local = FileStore(local_path if local_path is not None else local_fallback_path(self._where),
+                               check_writable=False)
         self._own_warnings: list[str] = []
         self._wall, self._poll_s, self._backoff = wall, poll_s, backoff_s
         self._mutex = threading.Lock()
@@ -95,7 +98,7 @@ class RedisStore:
     # -- the interface ---------------------------------------------------------------------------
     @property
     def warnings(self) -> list[str]:
-        return self._own_warnings + self.local.warnings
+        return self._own_warnings + self._link.warnings + self.local.warnings
 
     @property
     def data(self) -> dict:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tui.engine.state.availability import ModelAvailability
 from tui.engine.state.health_record import HealthRecord
+from tui.engine.text import one_line
 
 GLYPHS = {
     "healthy": "●",
@@ -41,6 +42,7 @@ class ModelStatus:
     since: float | None = None  # wall time the disable began: `until - since` is the countdown's full length
     next_check_s: float | None = None  # an automatic disable: seconds until its next recheck (0 = due)
     uptime: float | None = None  # the provider's own uptime figure, percent (OpenRouter: last 30 min)
+    key_env: str | None = None  # "no key": the environment variable to set
     api: str = "openai"  # the API its provider speaks (openai, anthropic, gemini)
 
     @property
@@ -50,6 +52,11 @@ class ModelStatus:
     @property
     def usable(self) -> bool:
         return self.status not in ("disabled", "blocked", "no key")
+
+    @property
+    def enableable(self) -> bool:
+        """Out by a disable, a block or a running trial: `enable` brings it back (a missing key it cannot)."""
+        return self.status in ("disabled", "blocked", "probing")
 
     def to_json(self) -> dict:
         out = {"model": self.model, "provider": self.provider, "api": self.api, "status": self.status,
@@ -62,12 +69,22 @@ class ModelStatus:
                 out["next_check_s"] = round(self.next_check_s, 1)
         if self.uptime is not None:
             out["uptime"] = round(self.uptime, 1)
+        if self.key_env is not None:
+            out["key_env"] = self.key_env
         return out
 
 
+def missing_key(env: str) -> str:
+    """Why a model is out for want of its key, with the fix: the same words on every screen."""
+    return f"${env} is not set: export {env}=…"
+
+
 def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool, health: HealthRecord,
-                 persisted: dict | None = None, api: str = "openai") -> ModelStatus:
-    """Merge the three sources; `persisted` is the last health seen by another process (state file)."""
+                 persisted: dict | None = None, key_env: str | None = None,
+                 api: str = "openai") -> ModelStatus:
+    """Merge the three sources; `persisted` is the last health seen by another process (state file);
+    `key_env`: the variable that holds the provider's key. Text from the state or a provider (the
+    reason, the error) is one printable line here, so no screen or command shows it raw."""
     persisted = persisted or {}
     if av.state in ("disabled", "blocked", "probing"):
         word = av.state
@@ -82,9 +99,13 @@ def model_status(model: str, provider: str, av: ModelAvailability, has_key: bool
     error = health.last_error if health.outcomes else persisted.get("error")
     if word in ("disabled", "blocked") and not error:
         error = av.reason or None
-    return ModelStatus(model, provider, word, latency, health.p50_ms, health.success_rate, checked, error,
-                       av.remaining_s, av.until, av.reason or None, av.source, av.kind, av.trips, av.since,
-                       api=api)
+    env = key_env if word == "no key" else None
+    if env is not None:
+        error = missing_key(env)
+    return ModelStatus(model, provider, word, latency, health.p50_ms, health.success_rate, checked,
+                       None if error is None else one_line(error), av.remaining_s, av.until,
+                       one_line(av.reason) if av.reason else None, av.source, av.kind, av.trips, av.since,
+                       key_env=env, api=api)
 
 
 def first_back(rows: list[ModelStatus]) -> tuple[str, float] | None:

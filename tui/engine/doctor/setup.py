@@ -1,0 +1,92 @@
+"""Opening a setup for `doctor`, and the first two checks: which config and which state, and why.
+
+`doctor` must report a broken setup instead of stopping at it: a config that does not load is a
+✗ (with its `file:line: key`), and a state that cannot be opened is a ✗ while the other checks
+run on a state kept in memory. Where each was found comes from the one lookup (`config/paths`),
+so what doctor says is what every command does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tui.engine.config.model import ConfigError
+from tui.engine.config.paths import Located, locate_config, locate_state
+from tui.engine.doctor.result import Check, fail, ok
+from tui.engine.state.file_store import StateFileError
+from tui.engine.text import printable
+
+if TYPE_CHECKING:
+    from tui.engine.api import ModelFallback
+
+FIX_CONFIG = "fix the file at the line named; `modelfallback status` reports the same error"
+
+
+@dataclass
+class Opened:
+    """The engine doctor checks (None when the config did not load), and what opening it found."""
+
+    engine: ModelFallback | None
+    checks: list[Check] = field(default_factory=list)
+
+
+def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str, str], *, demo: bool = False,
+               **engine_options: Any) -> Opened:
+    """The engine as `ModelFallback.from_files` opens it, or the checks that say why it cannot be."""
+    from tui.engine.api import ModelFallback, load_located
+
+    try:
+        engine = ModelFallback.from_files(config_flag, state_flag, env=env, demo=demo, **engine_options)
+    except ConfigError as exc:
+        at = locate_config(config_flag, env)
+        return Opened(None, [fail("config", "", "config", f"{at.where} · {at.why} · {printable(str(exc))}",
+                                  FIX_CONFIG)])
+    except StateFileError as exc:
+        # the same config again (from the cache: the first try just loaded it), with a state in memory
+        config_at, config = load_located(config_flag, env, demo=demo)
+        state_at = locate_state(state_flag, env, configured=config.state, demo=demo)
+        engine = ModelFallback(config, state_path=None, env=env, demo=demo, **engine_options)
+        engine.located = (config_at, state_at)
+        redis = "redis" in str(exc)
+        fix = ("install the extra (pip install 'modelfallback[redis]') or check the redis:// URL" if redis else
+               "name a folder this user can write with --state or $MODELFALLBACK_STATE, or fix its permissions")
+        return Opened(engine, [*location_checks(engine, state_usable=False),
+                               fail("state", "", "state usable", printable(str(exc)), fix)])
+    return Opened(engine, location_checks(engine))
+
+
+def location_checks(engine: ModelFallback, *, state_usable: bool = True) -> list[Check]:
+    """Which config file and which state are used, and why those."""
+    config_at, state_at = engine.located or (None, None)
+    config = engine.config
+    checks = [ok("config", "", "config", _where(config.path or "built in code", config_at)
+                 + f" · {_count(config.providers, 'provider')}, {_count(config.models, 'model')}, "
+                   f"{_count(config.groups, 'group')}")]
+    where = engine.store.location if state_usable else _display(state_at)
+    checks.append(ok("state", "", "state location", _where(where, state_at)))
+    return checks
+
+
+def _where(what: object, at: Located | None) -> str:
+    return f"{what}" + (f" · {at.why}" if at is not None else "")
+
+
+def _display(at: Located | None) -> str:
+    """A location for a message: a redis URL without its password."""
+    if at is None:
+        return "memory"
+    from tui.engine.config.state_location import is_redis_url, parse_redis_url
+
+    if is_redis_url(at.where):
+        try:
+            return parse_redis_url(str(at.where)).display
+        except ValueError:
+            return "a redis:// URL that does not parse"
+    return str(at.where)
+
+
+def _count(items: object, word: str) -> str:
+    n = len(items)  # type: ignore[arg-type]
+    return f"{n} {word}{'s' * (n != 1)}"
