@@ -103,7 +103,7 @@ async def test_serve_wait_waits_for_the_first_model_back(tmp_path, fault_server:
     fault_server.script("good", Stream(tokens=["back ", "again"]) if stream else Reply("back again"))
     async with served(tmp_path, fault_server, extra="serve: {wait: 20s}") as s, s.client() as client:
         s.engine.disable("bad", None)  # until enabled: never waited for
-        s.engine.disable("good", 0.3)
+        s.engine.disable("good", 1)  # the shortest disable there is
         r = await client.post("/v1/chat/completions", json=chat_body(stream=stream))
         assert r.status_code == 200
         text = openai_stream_text(r.text)[0] if stream else r.json()["choices"][0]["message"]["content"]
