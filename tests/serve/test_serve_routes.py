@@ -103,7 +103,7 @@ async def test_serve_wait_waits_for_the_first_model_back(tmp_path, fault_server:
     fault_server.script("good", Stream(tokens=["back ", "again"]) if stream else Reply("back again"))
     async with served(tmp_path, fault_server, extra="serve: {wait: 20s}") as s, s.client() as client:
         s.engine.disable("bad", None)  # until enabled: never waited for
-        s.engine.disable("good", 0.3)
+        s.engine.disable("good", 1)  # the shortest disable there is
         r = await client.post("/v1/chat/completions", json=chat_body(stream=stream))
         assert r.status_code == 200
         text = openai_stream_text(r.text)[0] if stream else r.json()["choices"][0]["message"]["content"]
@@ -169,3 +169,27 @@ async def test_chats_beyond_the_limit_wait_their_turn(tmp_path, fault_server: Fa
         results = await asyncio.gather(first, second)
         assert [openai_stream_text(r.text)[1] for r in results] == [True, True]
         assert len(fault_server.requests_for("good")) == 2
+
+
+async def test_images_and_system_prompts_cross_apis(tmp_path, fault_server: FaultServer) -> None:
+    """An Anthropic request with a system prompt and a base64 image reaches an OpenAI-compatible model as a
+    system message and a data: URL, and an OpenAI image URL reaches an Anthropic model as a URL source."""
+    fault_server.script("good", Reply("a red dot"))
+    fault_server.script("cgood", Reply("a red dot"))
+    async with served(tmp_path, fault_server) as s, s.client() as client:
+        s.engine.disable("bad", 60)
+        image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+        r = await client.post("/v1/messages", json=messages_body(system="Describe images.", messages=[
+            {"role": "user", "content": [image, {"type": "text", "text": "what is this?"}]}]))
+        assert r.status_code == 200 and r.json()["content"][0]["text"] == "a red dot"
+        sent = fault_server.requests[-1].json["messages"]
+        assert sent[0] == {"role": "system", "content": "Describe images."}
+        assert sent[1]["content"][0]["image_url"]["url"] == "data:image/png;base64,iVBORw0KGgo="
+        r = await client.post("/v1/chat/completions", json=chat_body("cross", messages=[
+            {"role": "system", "content": "Describe images."},
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.test/dot.png"}},
+                                         {"type": "text", "text": "what is this?"}]}]))
+        assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == "a red dot"
+        sent_body = fault_server.requests[-1].json
+        assert "Describe images." in str(sent_body["system"])
+        assert sent_body["messages"][0]["content"][0]["source"] == {"type": "url", "url": "https://example.test/dot.png"}
