@@ -17,6 +17,7 @@ from tui.engine.config.model import ConfigError
 from tui.engine.config.paths import Located, locate_config, locate_state
 from tui.engine.doctor.result import Check, fail, ok
 from tui.engine.state.file_store import StateFileError
+from tui.engine.state.redis_link import DEFAULT_TIMEOUT_S as REDIS_CONNECT_S  # the Redis store's bound on connecting
 from tui.engine.text import printable
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str
     opener = threading.Thread(target=_open_into, args=(outcome, config_flag, state_flag, env, demo, engine_options),
                               name="modelfallback-doctor-open", daemon=True)
     opener.start()
-    opener.join(config.health.timeout)
+    bound = config.health.timeout + REDIS_CONNECT_S  # a Redis state may take its own connect timeout first
+    opener.join(bound)
     if outcome and isinstance(outcome[0], ModelFallback):
         return Opened(outcome[0], location_checks(outcome[0]))
     if outcome and not isinstance(outcome[0], StateFileError):
@@ -68,9 +70,9 @@ def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str
         fix = ("install the extra (pip install 'modelfallback[redis]') or check the redis:// URL" if redis else
                "name a folder this user can write with --state or $MODELFALLBACK_STATE, or fix its permissions")
     else:
-        problem = f"{_display(state_at)}: its lock was not free within {config.health.timeout:g}s"
-        fix = ("another process holds the lock: look for a stuck modelfallback (or a network file system "
-               "without locks); every command waits for it")
+        problem = f"{_display(state_at)}: not opened within {bound:g}s"
+        fix = ("another process holds the state file's lock (a stuck modelfallback, or a network file system "
+               "without locks): every command waits for it; or the shared state does not answer")
     return Opened(engine, [*location_checks(engine, state_usable=False),
                            fail("state", "", "state usable", problem, fix)])
 
