@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 
 from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
+from tui.screens.serving import Serving
 from tui.widgets.chat_pane import warm_up
 from tui.wording.breaks import break_long_words
 from tui.themes import (
@@ -26,6 +27,7 @@ from tui.themes import (
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
+    from tui.engine.serve.server import LocalServer
 
 STYLES = Path(__file__).parent / "styles"
 TICK_SECONDS = 1.0
@@ -45,9 +47,10 @@ class ModelFallbackApp(App):
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, server: LocalServer | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.serving = None if server is None else Serving(server)  # the local endpoint (--serve)
         self.background = background
         self.export_dir = export_dir
         self.config_dir = config_dir if config_dir is not None else user_config_dir()
@@ -129,6 +132,8 @@ class ModelFallbackApp(App):
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(GC_YOUNG, *self._gc_threshold[1:])
         warm_up()  # the Markdown stack, in a thread, while the user reads the first screen
+        if self.serving is not None:
+            self.run_worker(self.serving.start(self.main), name="serve", exit_on_error=False)
 
     def tick(self) -> None:
         """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""
@@ -139,6 +144,8 @@ class ModelFallbackApp(App):
         gc.unfreeze()  # back in the collector's sight: an app made after this one (tests) starts clean
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
+        if self.serving is not None:
+            await self.serving.stop()
         await self.engine.aclose()
 
     def action_doctor(self) -> None:

@@ -32,6 +32,9 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
                         help="use the built-in simulated providers: no network, no API key")
     parser.add_argument("--theme", metavar="NAME", default=default, help="TUI theme name")
+    parser.add_argument("--token-env", metavar="NAME", default=default,
+                        help="with serve / --serve: the environment variable holding the token clients must send "
+                             "(required off 127.0.0.1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="modelfallback",
         description="Chat through ordered fallback chains of LLMs, with live model health.")
     _global_options(parser, suppress=False)
+    parser.add_argument("--serve", nargs="?", const="127.0.0.1:4141", metavar="ADDR",
+                        help="also serve the chains as a local endpoint (default 127.0.0.1:4141); see `serve`")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -72,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     enable = add("enable", "bring a disabled or blocked model back now")
     enable.add_argument("model")
 
+    serve = add("serve", "serve the chains as a local OpenAI- and Anthropic-compatible endpoint, headless")
+    serve.add_argument("--listen", metavar="ADDR", help="HOST:PORT to listen on (default 127.0.0.1:4141)")
     doctor = add("doctor", "check the whole setup (config, keys, providers, models, groups, state, clock, terminal) "
                            "and say how to fix each problem")
     doctor.add_argument("-g", "--group", help="only this group, its models and their providers")

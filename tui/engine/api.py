@@ -163,21 +163,34 @@ class ModelFallback:
         return engine
 
     # -- chat ------------------------------------------------------------------------------------
+    def members(self, name: str) -> tuple[str, ...]:
+        """The models a chat through `name` tries: a group's chain, or one configured model alone
+        (by its name or unambiguous id; a group of that name wins). KeyError when it is neither."""
+        if name in self.config.groups:
+            return self.config.groups[name]
+        model = self.config.resolve_model(name)
+        if model is None:
+            raise KeyError(f"unknown group '{name}'")
+        return (model.name,)
+
     def chat(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *, stream: bool = True,
-             start_after: str | None = None, tokens: bool = True) -> AsyncIterator[ChainEvent]:
+             start_after: str | None = None, tokens: bool = True, restart: bool = True) -> AsyncIterator[ChainEvent]:
         """Stream one answer through `group` as events; `prompt` may be a whole conversation, or a
         whole `ChatRequest` (tools, images, sampling parameters; its own `stream` then counts).
 
-        `tokens=False`: no Token events, for a consumer that wants only the final answer."""
-        if group not in self.config.groups:
-            raise KeyError(f"unknown group '{group}'")
+        `group` may also name one configured model: that model alone, with its breaker.
+        `tokens=False`: no Token events, for a consumer that wants only the final answer.
+        `restart=False`: a failure after part of the answer was shown ends the chat (a local
+        endpoint's client cannot take back what it received) instead of restarting on the next model."""
+        members = self.members(group)
         if isinstance(prompt, ChatRequest):
             request = prompt
         else:
             messages = [ChatMessage("user", prompt)] if isinstance(prompt, str) else list(prompt)
             request = ChatRequest(messages, stream=stream)
         check_text(request.messages)
-        return self.chain.run(group, request, start_after=start_after, tokens=tokens)
+        alone = None if group in self.config.groups else members
+        return self.chain.run(group, request, start_after=start_after, tokens=tokens, members=alone, restart=restart)
 
     async def ask(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *,
                   stream: bool = True) -> Answered:
@@ -286,9 +299,9 @@ class ModelFallback:
         return [self.status(name, data) for name in self.config.models]
 
     def preferred(self, group: str) -> str | None:
-        """The model that would answer right now: the first usable one of the group."""
+        """The model that would answer right now: the first usable one of the group (or the one model)."""
         data = self.store.data  # one look at the state for the whole group
-        for name in self.config.groups[group]:
+        for name in self.members(group):
             if self.status(name, data).usable:
                 return name
         return None
@@ -298,14 +311,14 @@ class ModelFallback:
         its cooldown's or block's end, or its next recheck when that is sooner. None when nothing
         of the group comes back by itself (disabled until enabled, no key)."""
         data = self.store.data
-        return first_back([self.status(name, data) for name in self.config.groups[group]])
+        return first_back([self.status(name, data) for name in self.members(group)])
 
     async def wait_for_return(self, group: str, timeout: float) -> str | None:
         """Wait, at most `timeout` seconds, until a model of `group` is usable again, running the
         group's due rechecks meanwhile (another process's recheck or enable counts too). Returns
         that model, or None when the time ran out or nothing of the group comes back by itself."""
         deadline = self.clock.monotonic() + timeout
-        models = list(self.config.groups[group])
+        models = list(self.members(group))
         while True:
             self.refresh()
             if (model := self.preferred(group)) is not None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig
+from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig, ServeSettings
 from tui.engine.config.paths import user_cache_dir
 
 FORMAT = 3  # 2: the value under "value" (the shared cache layout); 3: a model's max_tokens and price
@@ -44,6 +44,7 @@ def to_json(config: Config) -> dict:
                    for n, m in config.models.items()},
         "policy": dataclasses.asdict(config.policy),
         "health": dataclasses.asdict(config.health),
+        "serve": dataclasses.asdict(config.serve),
         "state": config.state,
     }
 
@@ -58,6 +59,7 @@ def from_json(data: dict, path: Path) -> Config:
                 for n, m in data["models"].items()},
         policy=Policy(**data["policy"]),
         health=HealthSettings(**data["health"]),
+        serve=ServeSettings(**data["serve"]),
         path=path,
         state=data["state"],
     )

@@ -22,7 +22,7 @@ __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
 
 MAX_CONFIG_BYTES = 1 << 20  # a groups.yaml is a few KB; anything this big is not one
 
-TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state")
+TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "serve", "state")
 PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog", "api")
 MODEL_SETTINGS = ("max_tokens", "price")  # per-model values that are not policy
 MODEL_KEYS = ("id", "provider", *MODEL_SETTINGS, *POLICY_KEYS)
@@ -126,7 +126,8 @@ class _Builder(PolicyReader):
         health = self.health(top.get("health"))
         groups, models = self.groups(top["groups"], providers, default, policy)
         return Config(providers=providers, default_provider=default, groups=groups, models=models,
-                      policy=policy, health=health, path=path, state=self.state(top.get("state"), path))
+                      policy=policy, health=health, serve=self.serve(top.get("serve")), path=path,
+                      state=self.state(top.get("state"), path))
 
     def providers(self, node: YNode) -> dict[str, ProviderConfig]:
         what = "a mapping of provider names to {base_url, api_key_env}"
