@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from faultserver import Hang, Json, Stream, completion, error_json
 
-from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, GOOD_TEXT, GOOD_TOKENS, CliLoopback,
+from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, CLI_YAML, GOOD_TEXT, GOOD_TOKENS, CliLoopback,
                              assert_no_canary)
 
 STARTUP = 2.0  # a cold `python -m tui` on a busy 2-core machine, on top of the fault's own budget
@@ -28,9 +28,9 @@ BUDGET = 0.3
 def cli(tmp_path: Path):
     started: list[CliLoopback] = []
 
-    def start(bad: list, *, good=None, name: str = "lb") -> CliLoopback:
+    def start(bad: list, *, good=None, name: str = "lb", yaml_text: str = CLI_YAML) -> CliLoopback:
         lb = CliLoopback(tmp_path / name, {"bad": bad, "good": [good or Stream(tokens=GOOD_TOKENS)],
-                                           "pre": [Stream(tokens=GOOD_TOKENS)]})
+                                           "pre": [Stream(tokens=GOOD_TOKENS)]}, yaml_text=yaml_text)
         started.append(lb)
         return lb
 
@@ -181,8 +181,12 @@ def test_error_chunk_as_the_only_event_of_the_last_model(cli) -> None:
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_ctrl_c_mid_stream_exits_130_and_records_nothing(cli, as_json: bool) -> None:
-    """`cancelled`: the user's Ctrl+C stops the answer at once; no model is blamed for it."""
-    lb = cli([Stream(tokens=BAD_TEXT_TOKENS, delay=0.05)])
+    """`cancelled`: the user's Ctrl+C stops the answer at once; no model is blamed for it. Budgets of
+    10 s: on a loaded machine a 0.5 s first-token budget could fail the stream over to `good`, which
+    answers before the signal arrives."""
+    relaxed = CLI_YAML.replace("ttft_timeout: 0.5s, stall_timeout: 0.5s", "ttft_timeout: 10s, stall_timeout: 10s")
+    assert relaxed != CLI_YAML
+    lb = cli([Stream(tokens=BAD_TEXT_TOKENS, delay=0.05)], yaml_text=relaxed)
     argv = [sys.executable, "-m", "tui", "--config", str(lb.config), "--state", str(lb.state), "chat",
             *(["--json"] if as_json else []), "-g", "first", "hi"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lb.env())
