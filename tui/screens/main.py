@@ -190,6 +190,7 @@ class MainScreen(Screen):
     def _on_log_event(self, event: LogEvent) -> None:
         event.stop()
         self.log_event(event.text, event.severity, toast=event.toast)
+        self.tick()  # a failover or an answer: the panels show what the chain changed at once, in order
 
     @on(ChatBusy)
     def _on_chat_busy(self, event: ChatBusy) -> None:
