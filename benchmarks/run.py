@@ -19,12 +19,13 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import (adapter_streams, chain_overhead, chat_history, failover_overhead, health_sweep, process_chat,
-                        recovery_lag, redis_store, skip_disabled, transports, tui_rows)
+from benchmarks import (adapter_streams, chain_overhead, chat_history, doctor, failover_overhead, health_sweep,
+                        process_chat, recovery_lag, redis_store, serve_rows, skip_disabled, transports, tui_rows)
 from benchmarks.common import REPO, Result, fmt, machine
 
 ROWS = [chain_overhead, failover_overhead, skip_disabled, health_sweep, process_chat, *recovery_lag.ROWS,
-        *tui_rows.ROWS, *chat_history.ROWS, *redis_store.ROWS, *adapter_streams.ROWS, transports]
+        *tui_rows.ROWS, *chat_history.ROWS, *redis_store.ROWS, *adapter_streams.ROWS, transports, doctor,
+        *serve_rows.ROWS]
 NAMES = [row.NAME for row in ROWS]
 
 

@@ -193,6 +193,15 @@ def openrouter_endpoints(model: str, *, uptime_30m: float, status: int = 0, cont
                                    "throughput_last_30m": {"p50": 45.2, "p75": 38.5, "p90": 28.3, "p99": 15.1}}]}})
 
 
+def openrouter_key(*, limit: float | None, usage: float) -> Json:
+    """OpenRouter's `GET /api/v1/key` body (its documented shape); `limit` None: no credit limit."""
+    remaining = None if limit is None else limit - usage
+    return Json(200, {"data": {"label": "sk-or-v1-abc...xyz", "limit": limit, "limit_reset": None,
+                               "limit_remaining": remaining, "include_byok_in_limit": False, "usage": usage,
+                               "usage_daily": usage, "usage_weekly": usage, "usage_monthly": usage,
+                               "byok_usage": 0, "is_free_tier": False}})
+
+
 def behaviour_from_json(data: dict) -> Behaviour:
     """`{"type": "stream", "tokens": 3}` -> Stream(tokens=3)."""
     data = dict(data)

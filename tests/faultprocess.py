@@ -12,7 +12,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from faultwires import gemini_model
+
 SERVER = Path(__file__).resolve().parent / "faultserver.py"
+
+
+def model_of(row: dict) -> str | None:
+    """A recorded request's model: the body's `model`, or Gemini's in the path."""
+    body = row.get("json")
+    if isinstance(body, dict) and isinstance(body.get("model"), str):
+        return body["model"]
+    return gemini_model(row.get("path") or "")
 
 
 class FaultProcess:
@@ -33,7 +43,7 @@ class FaultProcess:
         if not self.record.exists():
             return []
         rows = [json.loads(line) for line in self.record.read_text().splitlines()]
-        return [r for r in rows if model is None or (r.get("json") or {}).get("model") == model]
+        return [r for r in rows if model is None or model_of(r) == model]
 
     def close(self) -> None:
         self.proc.terminate()

@@ -28,6 +28,7 @@ import contextlib
 import json
 import signal
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from typing import Any
 
 from faultbehaviours import (BEHAVIOURS, Behaviour, Close, Error, Hang, HeadersThenSilence, Json,  # noqa: F401
                              Listing, Redirect, Reply, Reset, Stream, behaviour_from_json, behaviour_to_json,
-                             completion, error_json, openrouter_endpoints, openrouter_models)
+                             completion, error_json, openrouter_endpoints, openrouter_key, openrouter_models)
 from faultstreams import StreamPlayer
 from faultwires import (ANTHROPIC, APIS, GEMINI, OPENAI, api_of, error_response, gemini_model,  # noqa: F401
                         http_head, is_stream_request, listing_body, reply_body, route_of)
@@ -125,8 +126,10 @@ class _Conn:
 class FaultServer:
     """Start with `await server.start()` (or `async with`); runs inside the current event loop."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 100) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 100,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.host, self.port = host, port
+        self.tls = tls  # serve https with this context (a self-signed certificate, for the TLS checks)
         # asyncio's default listen backlog is 100; a sweep of 200 models connects at once, and a
         # dropped SYN costs the client a 1 s retransmit, so the benchmarks ask for more.
         self.backlog = backlog
@@ -137,6 +140,9 @@ class FaultServer:
         self.on_stream_sent: Callable[[str | None], None] | None = None
         self.open_connections = 0
         self.connections_total = 0
+        # A `Date` header on every JSON response, this many seconds off the real clock (None: none):
+        # a provider whose clock is wrong, for the clock checks of `doctor`.
+        self.date_offset: float | None = None
         self._scripts: dict[str, list[Behaviour]] = {}
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -145,7 +151,7 @@ class FaultServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -164,7 +170,8 @@ class FaultServer:
 
     async def start(self) -> FaultServer:
         self._changed = asyncio.Condition()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=self.backlog)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=self.backlog,
+                                                  ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -286,13 +293,16 @@ class FaultServer:
 
         return await cls._watched(conn, pause())
 
-    @staticmethod
-    async def _send_json(conn: _Conn, status: int, body: Any, headers: dict[str, str] | None = None,
+    async def _send_json(self, conn: _Conn, status: int, body: Any, headers: dict[str, str] | None = None,
                          content_type: str = "application/json") -> None:
         data = (body if isinstance(body, bytes) else body.encode() if isinstance(body, str)
                 else b"" if body is None else json.dumps(body).encode())
-        await conn.send(http_head(status, {"Content-Type": content_type, "Content-Length": str(len(data)),
-                                       **(headers or {})}) + data)
+        headers = {"Content-Type": content_type, "Content-Length": str(len(data)), **(headers or {})}
+        if self.date_offset is not None:
+            from email.utils import formatdate
+
+            headers.setdefault("Date", formatdate(time.time() + self.date_offset, usegmt=True))
+        await conn.send(http_head(status, headers) + data)
 
     async def _stream(self, conn: _Conn, spec: Stream, record: RecordedRequest) -> bool:
         try:
@@ -334,6 +344,7 @@ def load_script(path: str, server: FaultServer) -> None:
 
 async def _main(args: argparse.Namespace) -> None:
     server = FaultServer(args.host, args.port, backlog=args.backlog)
+    server.date_offset = args.date_offset
     if args.script:
         load_script(args.script, server)
     if args.record:
@@ -373,4 +384,5 @@ if __name__ == "__main__":
     parser.add_argument("--record", help="append each request as a JSON line to this file")
     parser.add_argument("--stream-log", help="append {model, sent} when a streamed answer's last byte is sent")
     parser.add_argument("--backlog", type=int, default=100, help="the listen backlog")
+    parser.add_argument("--date-offset", type=float, help="send a Date header this many seconds off the real clock")
     asyncio.run(_main(parser.parse_args()))

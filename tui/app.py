@@ -21,6 +21,7 @@ from textual.notifications import SeverityLevel
 from tui.engine.history import HistoryUnavailable
 from tui.engine.config.paths import builtin_themes_dir, user_cache_dir, user_config_dir
 from tui.screens.main import MainScreen
+from tui.screens.serving import Serving
 from tui.widgets.chat_pane import warm_up
 from tui.wording.breaks import break_long_words
 from tui.themes import (
@@ -30,6 +31,7 @@ from tui.themes import (
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
     from tui.engine.history import ChatHistory
+    from tui.engine.serve.server import LocalServer
 
 STYLES = Path(__file__).parent / "styles"
 TICK_SECONDS = 1.0
@@ -44,14 +46,17 @@ class ModelFallbackApp(App):
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss", STYLES / "dialogs.tcss"]
     TITLE = "modelfallback"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+                Binding("f2", "doctor", "Doctor", show=False, id="app.doctor")]
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
-                 export_dir: Path | None = None, history: ChatHistory | None = None) -> None:
+                 export_dir: Path | None = None, history: ChatHistory | None = None,
+                 server: LocalServer | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.history = history  # the saved chats (None: keep nothing)
+        self.serving = None if server is None else Serving(server)  # the local endpoint (--serve)
         self.background = background
         self.export_dir = export_dir
         self.config_dir = config_dir if config_dir is not None else user_config_dir()
@@ -148,6 +153,8 @@ class ModelFallbackApp(App):
         warm_up()  # the Markdown stack, in a thread, while the user reads the first screen
         if self.history is not None:
             self.history.begin()  # the saved chats' file, opened once the first screen is up
+        if self.serving is not None:
+            self.run_worker(self.serving.start(self.main), name="serve", exit_on_error=False)
 
     def tick(self) -> None:
         """The one 1 Hz ticker: countdowns, statuses, other processes' changes, trials."""
@@ -160,7 +167,13 @@ class ModelFallbackApp(App):
             gc.set_threshold(*self._gc_threshold)
         if self.history is not None:
             await asyncio.to_thread(self.history.close)  # the last turn's write finishes first
+        if self.serving is not None:
+            await self.serving.stop()
         await self.engine.aclose()
+
+    def action_doctor(self) -> None:
+        """F2 anywhere: the setup doctor's screen."""
+        self.main.doctor.open()
 
     def get_system_commands(self, screen) -> Iterable:
         from tui.commands import app_commands, system_commands

@@ -54,6 +54,8 @@ def app_commands(main: MainScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("Export conversation", "Save the conversation as a Markdown file", main.action_export)
     yield SystemCommand("Toggle event log", "Show or hide the event log panel", main.action_toggle_log)
     yield SystemCommand("Help", "Every key of the app, by where it works", main.action_help)
+    yield SystemCommand("Setup doctor", "Check config, keys, providers, models, groups, state and clock (F2)",
+                        main.doctor.open)
     if main.chat.busy:
         yield SystemCommand("Stop answer", "Stop the answer that is streaming", main.action_stop)
     if main.chat.can_try_next:

@@ -38,3 +38,24 @@ async def test_standalone_fault_server(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in record.read_text().splitlines()]
     assert [r["json"]["model"] for r in lines] == ["m", "m"]
     assert lines[0]["headers"]["authorization"] == f"Bearer {KEY}"
+
+
+def test_standalone_fault_server_speaks_each_api(tmp_path: Path) -> None:
+    """A script file's behaviours (reply, error) answer in the API of the request's path; requests are
+    found by model whether it is in the body or (Gemini) in the path."""
+    import httpx
+    from faultprocess import FaultProcess
+
+    server = FaultProcess(tmp_path, {"claude-x": [{"type": "error", "status": 529, "message": "Overloaded"}],
+                                     "gemini-x": [{"type": "reply", "text": "hello"}]})
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        overloaded = httpx.post(base + "/v1/messages", json={"model": "claude-x", "max_tokens": 8, "messages": []})
+        answer = httpx.post(base + "/v1beta/models/gemini-x:generateContent", json={"contents": []})
+    finally:
+        server.close()
+    assert overloaded.status_code == 529
+    assert overloaded.json()["error"] == {"type": "overloaded_error", "message": "Overloaded"}
+    assert answer.json()["candidates"][0]["content"]["parts"] == [{"text": "hello"}]
+    assert [r["path"] for r in server.requests("gemini-x")] == ["/v1beta/models/gemini-x:generateContent"]
+    assert len(server.requests("claude-x")) == 1

@@ -110,14 +110,16 @@ def test_the_cli_never_hangs_on_a_stopped_redis_and_nothing_is_lost(own_server, 
     assert run_cli(tmp_path, url, "disable", "vendor/alpha").returncode == 0
     own_server.stop()
     try:
+        # The stopped server is silent for good: a run that waited on it would last until run_cli's 30 s
+        # timeout. 20 s is far below that and leaves room for a loaded machine's start-up.
         t = time.monotonic()
         out = run_cli(tmp_path, url, "disable", "vendor/beta", "--for", "1h", "--reason", "hung")
-        assert time.monotonic() - t < 6 and out.returncode == 0, out.stderr
+        assert time.monotonic() - t < 20 and out.returncode == 0, out.stderr
         assert out.stdout.startswith("disabled vendor/beta for 1h")
         assert len(out.stderr.splitlines()) == 1 and "saved locally" in out.stderr
         t = time.monotonic()
         status = status_json(tmp_path, url)
-        assert time.monotonic() - t < 6
+        assert time.monotonic() - t < 20
         assert status["state"]["offline"] and rows(status)["vendor/beta"]["status"] == "disabled"
         assert rows(status)["vendor/alpha"]["status"] == "disabled"  # the last shared picture, from the mirror
     finally:

@@ -54,7 +54,7 @@ providers:
     api_key_env: MF_ALT_KEY
 default_provider: loop
 groups:
-  first: [bad, {{id: good, provider: alt}}]
+  first: [bad, {{id: good, provider: alt, connect_timeout: 5s, ttft_timeout: 5s, stall_timeout: 5s}}]
   last: [pre, bad]
 policy:
   connect_timeout: {connect}s
@@ -70,7 +70,9 @@ health: {{interval: 2m, timeout: 1s, probe: completion}}
 def matrix_engine(tmp: Path, url: str, alt_url: str | None = None, *, state: str = "state.json",
                   api: str = "openai", **overrides: float) -> ModelFallback:
     """Groups `first: [bad, good]` (good on the second provider, OpenAI's API) and `last: [pre, bad]`;
-    `api` is the API the first provider (`loop`: bad and pre) speaks at `url`."""
+    `api` is the API the first provider (`loop`: bad and pre) speaks at `url`. The short budgets are
+    bad's (its faults end in well under a second); good answers at once and gets roomy ones, so a
+    scheduling pause on a busy machine never makes the fallback's answer a timeout."""
     values = {"connect": CONNECT, "ttft": TTFT, "stall": STALL, **overrides}
     path = tmp / "groups.yaml"
     path.write_text(MATRIX_YAML.format(url=url, alt_url=alt_url or url, api=api, **values), encoding="utf-8")
@@ -174,9 +176,9 @@ providers:
     api_key_env: MF_ALT_KEY
 default_provider: loop
 groups:
-  first: [bad, {{id: good, provider: alt}}]
+  first: [bad, {{id: good, provider: alt, connect_timeout: 5s, ttft_timeout: 5s, stall_timeout: 5s}}]
   last: [pre, bad]
-policy: {{connect_timeout: 0.5s, ttft_timeout: 0.5s, stall_timeout: 0.5s, retry_after_wait: 1s,
+policy: {{connect_timeout: 3s, ttft_timeout: 3s, stall_timeout: 3s, retry_after_wait: 1s,
          cooldown: {{base: 10s, factor: 2, max: 5m}}}}
 """
 

@@ -1,7 +1,10 @@
 """A representative subset of the fault matrix through the real CLI (`python -m tui`) as a subprocess.
 
 The server is the standalone fault server process; the state file is shared by the `chat` run and
-the `status --json` run after it, as two terminals would share it. Budgets: 0.3 s ttft/stall.
+the `status --json` run after it, as two terminals would share it. Budgets: 3 s ttft/stall, so a
+loaded machine's scheduling never outlasts them; a fault's silence lasts until the client gives up,
+so an attempt that ends between the budget and far below the run's 60 s timeout was cut by the
+budget. No test compares the wall-clock time of a whole run: a cold start on a busy machine varies.
 Every stdout, stderr and state file is searched for the canary keys.
 """
 
@@ -17,20 +20,20 @@ from pathlib import Path
 import pytest
 from faultserver import Hang, Json, Stream, completion, error_json
 
-from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, GOOD_TEXT, GOOD_TOKENS, CliLoopback,
+from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, CLI_YAML, GOOD_TEXT, GOOD_TOKENS, CliLoopback,
                              assert_no_canary)
 
-STARTUP = 2.0  # a cold `python -m tui` on a busy 2-core machine, on top of the fault's own budget
-BUDGET = 0.3
+BUDGET = 3.0  # CLI_YAML's ttft and stall budgets
+CUT = 20.0  # an attempt cut by the budget ends well before this; a silent fault would hold it to the 60 s timeout
 
 
 @pytest.fixture
 def cli(tmp_path: Path):
     started: list[CliLoopback] = []
 
-    def start(bad: list, *, good=None, name: str = "lb") -> CliLoopback:
+    def start(bad: list, *, good=None, name: str = "lb", yaml_text: str = CLI_YAML) -> CliLoopback:
         lb = CliLoopback(tmp_path / name, {"bad": bad, "good": [good or Stream(tokens=GOOD_TOKENS)],
-                                           "pre": [Stream(tokens=GOOD_TOKENS)]})
+                                           "pre": [Stream(tokens=GOOD_TOKENS)]}, yaml_text=yaml_text)
         started.append(lb)
         return lb
 
@@ -64,7 +67,7 @@ def test_503_persistent_fails_over_and_status_shows_the_cooldown(cli) -> None:
                                                                                          "unavailable")
     assert 5 < status["bad"]["remaining_s"] <= 10
     assert status["good"]["status"] == "healthy"
-    assert out.elapsed < STARTUP
+    assert len(lb.requests("bad")) == 1  # a 503 is not retried on the same model: straight to `good`
     check_secrets(lb, out)
 
 
@@ -95,8 +98,7 @@ def test_stall_of_the_last_model_exits_1_with_a_clean_error_in_budget(cli) -> No
     assert doc["error"]["kind"] == "all_failed" and "every model in 'last' failed" in doc["error"]["message"]
     assert rows(doc) == [("pre", "skipped", "disabled", None), ("bad", "failed", "interrupted", None)]
     assert "bad0" not in out.stdout
-    assert BUDGET * 0.9 <= doc["attempts"][1]["elapsed_ms"] / 1000 < BUDGET + 0.5
-    assert out.elapsed < BUDGET + STARTUP
+    assert BUDGET * 0.9 <= doc["attempts"][1]["elapsed_ms"] / 1000 < CUT
     status = lb.status()
     assert status["pre"]["source"] == "manual" and status["bad"]["kind"] == "interrupted"
     check_secrets(lb, out)
@@ -119,8 +121,7 @@ def test_accept_and_never_answer_non_streamed_fails_over_within_the_ttft_budget(
     out = lb.run("chat", "--json", "--no-stream", "-g", "first", "hi")
     assert out.returncode == 0, out.stderr
     assert rows(out.doc) == [("bad", "failed", "timeout", None), ("good", "ok", None, 200)]
-    assert BUDGET * 0.9 <= out.doc["attempts"][0]["elapsed_ms"] / 1000 < BUDGET + 0.5
-    assert out.elapsed < BUDGET + STARTUP
+    assert BUDGET * 0.9 <= out.doc["attempts"][0]["elapsed_ms"] / 1000 < CUT
     assert lb.status()["bad"]["kind"] == "timeout"
     check_secrets(lb, out)
 
@@ -165,7 +166,9 @@ def test_complete_stream_without_done_is_an_answer(cli) -> None:
     out = lb.run("chat", "--json", "-g", "first", "hi")
     assert out.returncode == 0
     assert (out.doc["model"], out.doc["content"], out.doc["finish_reason"]) == ("bad", "all of it", "stop")
-    assert out.elapsed < BUDGET + STARTUP
+    # The server holds the body open for good: the answer ends by the stall budget at the latest, not when
+    # the connection closes (never).
+    assert out.doc["attempts"][0]["elapsed_ms"] / 1000 < CUT
     check_secrets(lb, out)
 
 
@@ -181,19 +184,26 @@ def test_error_chunk_as_the_only_event_of_the_last_model(cli) -> None:
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_ctrl_c_mid_stream_exits_130_and_records_nothing(cli, as_json: bool) -> None:
-    """`cancelled`: the user's Ctrl+C stops the answer at once; no model is blamed for it."""
-    lb = cli([Stream(tokens=BAD_TEXT_TOKENS, delay=0.05)])
+    """`cancelled`: the user's Ctrl+C stops the answer at once; no model is blamed for it. The stream
+    goes silent after a few tokens with a 30 s stall budget, so the answer can never end on its own
+    before the signal, however slow the machine; stopping well inside the budget proves the signal
+    stopped it."""
+    relaxed = CLI_YAML.replace("ttft_timeout: 3s, stall_timeout: 3s", "ttft_timeout: 30s, stall_timeout: 30s")
+    assert relaxed != CLI_YAML
+    lb = cli([Stream(tokens=BAD_TEXT_TOKENS, stall_after=5)], yaml_text=relaxed)
     argv = [sys.executable, "-m", "tui", "--config", str(lb.config), "--state", str(lb.state), "chat",
             *(["--json"] if as_json else []), "-g", "first", "hi"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lb.env())
-    deadline = time.monotonic() + 10
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lb.env(),
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
     while len(lb.requests("bad")) == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.3)  # a few tokens into the answer
+    assert lb.requests("bad"), "the chat never reached the fault server"
+    time.sleep(0.3)  # most often a few tokens in; earlier is a Ctrl+C before the first token, also a cancel
     start = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130 and time.monotonic() - start < 1.0
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and time.monotonic() - start < CUT
     assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err
     assert out == ""  # nothing half-said is printed as an answer
     assert lb.requests("good") == []

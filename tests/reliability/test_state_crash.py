@@ -91,13 +91,29 @@ def test_two_processes_hammering_the_engine_lose_no_update(world) -> None:
     assert not list(tmp.glob("state.json.corrupt-*"))
 
 
+def written(path: Path) -> tuple[int, int] | None:
+    """The state file's identity: an atomic write replaces the file, so this changes with every write."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 def test_sigkill_of_the_engine_mid_write_always_leaves_a_valid_file(world) -> None:
     tmp, config, state, script = world
     rng = random.Random(5)
     kills = 0
     for _ in range(12):
+        before = written(state)
         proc = subprocess.Popen([sys.executable, str(script), str(config), str(state), rng.choice("ab"), "-1"])
-        time.sleep(0.2 + rng.random() * 0.2)  # imports take ~0.15 s; then it writes continuously
+        # Kill only once this writer has replaced the file (it writes continuously from then on), at a
+        # random moment of its writing: a kill during the imports would prove nothing.
+        deadline = time.monotonic() + 60
+        while written(state) == before and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert written(state) != before, "the writer never wrote"
+        time.sleep(rng.random() * 0.1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         kills += proc.returncode == -signal.SIGKILL
@@ -125,11 +141,16 @@ def test_killed_cli_disable_and_enable_never_corrupt_the_file(world) -> None:
            "MF_STATE_KEY": "sk-state-test-key-000000"}
     base = [sys.executable, "-m", "tui", "--config", str(config), "--state", str(state)]
     rng = random.Random(11)
+    # The kill moments are drawn from the span of an unkilled `disable` on this machine now, so they
+    # fall late in a run (where its write is) however loaded the machine is.
+    start = time.monotonic()
+    assert subprocess.run(base + ["disable", "a8", "--for", "5m"], env=env, capture_output=True).returncode == 0
+    span = time.monotonic() - start
     completed = 0
     for i in range(8):
         args = ["disable", f"a{i}", "--for", "5m", "--reason", f"round {i}"] if i % 2 == 0 else ["enable", f"a{i - 1}"]
         proc = subprocess.Popen(base + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.1, 0.22))  # a whole `disable` takes ~0.17 s, its write comes last
+        time.sleep(rng.uniform(0.6, 1.3) * span)  # the write comes last in a run
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

@@ -51,8 +51,8 @@ def test_chat_with_failover_trail(snap_compare, tmp_path):
     """A chat answered by deepseek-coder, headed `● deepseek-coder` with the trail
     `claude-3.5-sonnet 503 → out 0:10 · skipped gpt-4-turbo (disabled 5:00, manual) · answered by
     deepseek-coder · 0.0 s · 40 tok` (no price listed: no cost shown); the table shows claude out
-    0:10 (auto) and gpt-4 out 5:00 (manual · flaky today); the status line `▲ claude-3.5-sonnet out
-    for 0:10: unavailable …` in the warning colour."""
+    0:10 (auto) and gpt-4 out 5:00 (manual · flaky today); the status line tells the chat's last event,
+    `· answered by deepseek-coder in coding after 2 other attempt(s)  (+3 more · ctrl+l log)`."""
 
     async def run_before(pilot):
         await chat(pilot, "How do fallback chains work?")
@@ -111,7 +111,7 @@ def test_80x24_after_a_failover_chat(snap_compare, tmp_path):
     which ends `… 40 tok · $0.000013`; the models table shows Status, Model (short names), Out for
     and Why for all seven models with claude (auto · 503) and gpt-4-turbo (manual · flaky today)
     out, and the status line on the table's bottom edge tells the latest automatic event
-    (`▲ claude-3.5-sonnet out for 0:10: unavailable …`). No toast anywhere."""
+    (`· answered by deepseek-coder in coding after 2 other attempt(s)`, cut at the border). No toast anywhere."""
 
     async def run_before(pilot):
         await chat(pilot, "How do fallback chains work?")

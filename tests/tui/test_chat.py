@@ -252,7 +252,7 @@ async def test_old_turns_leave_the_screen_but_stay_in_history_and_export(tmp_pat
 
 
 async def test_when_every_model_is_out_the_prompt_goes_out_by_itself_when_one_is_back(tmp_path):
-    """Issue 13: a countdown in the chat, then the prompt is sent through the whole chain as usual."""
+    """Every model out: a countdown in the chat, then the prompt is sent through the whole chain as usual."""
     from tui.engine.sim import Sequence
 
     engine = sim_engine(tmp_path, {"vendor/alpha": Sequence([Unavailable(), FAST]),

@@ -28,12 +28,14 @@ async def test_automatic_disable_and_recovery_never_toast(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "hello")
         await answer_done(pilot)  # alpha 503 → out 0:10 (failover), beta answers
-        await pilot.pause()  # the chat's own log messages ("answered by beta …") land first
+        await pilot.pause()  # the chat's own log messages land, each followed by a tick
         app.main.tick()
         assert engine.status("vendor/alpha").status == "disabled"
         assert any("alpha out for 0:10: unavailable" in line for line in log_lines(app))
-        assert "alpha out for 0:10: unavailable" in status_line(app)
-        assert "alpha out for 0:10" in str(app.main.models.border_subtitle)
+        # the failover, then alpha's cooldown, then the answer went to the status line, in that order:
+        # it shows the last and counts the two it replaced
+        assert status_line(app) == "· answered by beta in main after 1 other attempt(s)  (+2 more · ctrl+l log)"
+        assert "answered by beta" in str(app.main.models.border_subtitle)
         # the cooldown ends: probing, a half-open trial, recovered: all told, none toasted
         engine.clock.advance(10)
         app.main.tick()

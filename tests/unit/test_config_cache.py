@@ -45,6 +45,15 @@ def test_the_second_load_of_an_unchanged_file_parses_nothing(tmp_path: Path, cac
     assert len(list(cache_home.glob("*.json"))) == 1
 
 
+def test_a_models_price_and_max_tokens_survive_the_cache(tmp_path: Path, cache_home: Path) -> None:
+    path = tmp_path / "groups.yaml"
+    path.write_text(with_groups("  c: [m, {id: n, price: {input: 3, output: 15}, max_tokens: 1000}]\n"))
+    loads = Loads()
+    first, second = load_cached(path, loads), load_cached(path, loads)
+    assert loads.calls == 1 and second == first
+    assert (second.models["n"].price, second.models["n"].max_tokens) == ((3.0, 15.0), 1000)
+
+
 def test_an_edit_parses_the_file_again(tmp_path: Path, cache_home: Path) -> None:
     path = tmp_path / "groups.yaml"
     path.write_text(with_groups("  c: [m]\n"))

@@ -28,7 +28,7 @@ def test_unknown_top_level_key_did_you_mean() -> None:
 def test_unknown_key_without_a_close_match_lists_the_keys() -> None:
     assert error_of(with_groups("  c: [m]\n", tail="zzz: 1\n")) == (
         "g.yaml:7: zzz: unknown key 'zzz'; expected one of: "
-        "providers, default_provider, groups, policy, health, state, history")
+        "providers, default_provider, groups, policy, health, serve, state, history")
 
 
 def test_unknown_provider_key_did_you_mean() -> None:

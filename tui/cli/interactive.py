@@ -1,4 +1,5 @@
-"""`modelfallback` without a subcommand: the Textual app on the engine the options describe."""
+"""`modelfallback` without a subcommand: the Textual app on the engine the options describe, with
+`--serve [ADDR]` the local endpoint inside it."""
 
 from __future__ import annotations
 
@@ -24,9 +25,15 @@ def open_history(engine: ModelFallback, no_history: bool) -> ChatHistory | None:
 
 def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
+    server = None
+    if args.serve is not None:  # bound now: a bad address or a missing extra is a usage error, not a screen
+        from tui.cli.serve import open_server
+        from tui.engine.serve.server import TUI_CHATS
+
+        server = open_server(engine, args.serve, args.token_env, signals=False, chats=TUI_CHATS)
     from tui.app import make_app  # here: the subcommands never pay for importing Textual
 
     # user themes and settings: the user config dir
-    app = make_app(engine, theme=args.theme, history=open_history(engine, args.no_history))
+    app = make_app(engine, theme=args.theme, history=open_history(engine, args.no_history), server=server)
     app.run()
     return getattr(app, "return_code", None) or EXIT_OK

@@ -32,6 +32,9 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
                         help="use the built-in simulated providers: no network, no API key")
     parser.add_argument("--theme", metavar="NAME", default=default, help="TUI theme name")
+    parser.add_argument("--token-env", metavar="NAME", default=default,
+                        help="with serve / --serve: the environment variable holding the token clients must send "
+                             "(required off 127.0.0.1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, suppress=False)
     parser.add_argument("--no-history", action="store_true",
                         help="TUI: keep no chat (by default every turn is saved in the user data folder)")
+    parser.add_argument("--serve", nargs="?", const="127.0.0.1:4141", metavar="ADDR",
+                        help="also serve the chains as a local endpoint (default 127.0.0.1:4141); see `serve`")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -73,4 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     enable = add("enable", "bring a disabled or blocked model back now")
     enable.add_argument("model")
+
+    serve = add("serve", "serve the chains as a local OpenAI- and Anthropic-compatible endpoint, headless")
+    serve.add_argument("--listen", metavar="ADDR", help="HOST:PORT to listen on (default 127.0.0.1:4141)")
+    doctor = add("doctor", "check the whole setup (config, keys, providers, models, groups, state, clock, terminal) "
+                           "and say how to fix each problem")
+    doctor.add_argument("-g", "--group", help="only this group, its models and their providers")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object with every check")
+    doctor.add_argument("--offline", action="store_true",
+                        help="contact no provider (no key call, no listing, no probe); the state is still checked")
     return parser

@@ -35,6 +35,8 @@ from tui.engine.text import one_line, printable
 if TYPE_CHECKING:
     import httpx
 
+    from tui.engine.config.paths import Located
+
 DEFAULT = object()  # "use the configured manual_disable duration"
 WAIT_TICK_S = 1.0  # how often a wait for a model's return looks again (another process may bring one back)
 
@@ -85,6 +87,28 @@ class ChainError(Exception):
         self.failed = failed
 
 
+def load_located(config_path: str | Path | None, env: Mapping[str, str], *, demo: bool = False
+                 ) -> tuple[Located, Config]:
+    """The groups.yaml the command line's lookup finds (why that one, and the configuration loaded
+    from it, cached); ConfigError when it does not load. With `demo` and no groups.yaml of the
+    user's, the demo's own."""
+    from tui.engine.config.cache import load_cached
+    from tui.engine.config.paths import Located, default_config_path, locate_config
+
+    def load(path: Path) -> Config:
+        from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
+
+        return load_config(path)
+
+    config_at = locate_config(None if config_path is None else str(config_path), env)
+    if demo and Path(config_at.where) == default_config_path():
+        from tui.engine.sim.demo import DEMO_CONFIG
+
+        config_at = Located(DEMO_CONFIG, "the demo's own (no groups.yaml of yours: no --config, "
+                                         "$MODELFALLBACK_CONFIG, ./groups.yaml or user config file)")
+    return config_at, load_cached(Path(config_at.where), load)
+
+
 class ModelFallback:
     """Config, clients, shared state, health and the chain, wired together once."""
 
@@ -116,6 +140,8 @@ class ModelFallback:
                                    monitor=self.monitor, catalog=self.catalog,
                                    **({"sleep": sleep} if sleep is not None else {}))
         self._background: set[asyncio.Task] = set()  # catalog refreshes started beside a chat
+        # where the config and the state were found and why (`from_files`; None when built in code)
+        self.located: tuple[Located, Located] | None = None
         self._sleep = sleep or asyncio.sleep
 
     @classmethod
@@ -126,41 +152,45 @@ class ModelFallback:
         The CLI opens its engine here too, so both apply the same rule: the demo never uses the
         real state unless `state_path` names it explicitly.
         """
-        from tui.engine.config.cache import load_cached
-        from tui.engine.config.paths import default_config_path, find_config_path, find_state_path
-
-        def load(path: Path) -> Config:
-            from tui.engine.config.loader import load_config  # PyYAML: only when the file changed
-
-            return load_config(path)
+        from tui.engine.config.paths import locate_state
 
         env = dict(os.environ if env is None else env)
-        found = find_config_path(None if config_path is None else str(config_path), env)
-        if demo and found == default_config_path():  # no groups.yaml of the user's: the demo's own
-            from tui.engine.sim.demo import DEMO_CONFIG
-
-            found = DEMO_CONFIG
-        config = load_cached(found, load)
-        state = find_state_path(None if state_path is None else str(state_path), env, configured=config.state,
+        config_at, config = load_located(config_path, env, demo=demo)
+        state_at = locate_state(None if state_path is None else str(state_path), env, configured=config.state,
                                 demo=demo)
-        return cls(config, state_path=state, env=env, demo=demo, **kwargs)
+        engine = cls(config, state_path=state_at.where, env=env, demo=demo, **kwargs)
+        engine.located = (config_at, state_at)
+        return engine
 
     # -- chat ------------------------------------------------------------------------------------
+    def members(self, name: str) -> tuple[str, ...]:
+        """The models a chat through `name` tries: a group's chain, or one configured model alone
+        (by its name or unambiguous id; a group of that name wins). KeyError when it is neither."""
+        if name in self.config.groups:
+            return self.config.groups[name]
+        model = self.config.resolve_model(name)
+        if model is None:
+            raise KeyError(f"unknown group '{name}'")
+        return (model.name,)
+
     def chat(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *, stream: bool = True,
-             start_after: str | None = None, tokens: bool = True) -> AsyncIterator[ChainEvent]:
+             start_after: str | None = None, tokens: bool = True, restart: bool = True) -> AsyncIterator[ChainEvent]:
         """Stream one answer through `group` as events; `prompt` may be a whole conversation, or a
         whole `ChatRequest` (tools, images, sampling parameters; its own `stream` then counts).
 
-        `tokens=False`: no Token events, for a consumer that wants only the final answer."""
-        if group not in self.config.groups:
-            raise KeyError(f"unknown group '{group}'")
+        `group` may also name one configured model: that model alone, with its breaker.
+        `tokens=False`: no Token events, for a consumer that wants only the final answer.
+        `restart=False`: a failure after part of the answer was shown ends the chat (a local
+        endpoint's client cannot take back what it received) instead of restarting on the next model."""
+        members = self.members(group)
         if isinstance(prompt, ChatRequest):
             request = prompt
         else:
             messages = [ChatMessage("user", prompt)] if isinstance(prompt, str) else list(prompt)
             request = ChatRequest(messages, stream=stream)
         check_text(request.messages)
-        return self.chain.run(group, request, start_after=start_after, tokens=tokens)
+        alone = None if group in self.config.groups else members
+        return self.chain.run(group, request, start_after=start_after, tokens=tokens, members=alone, restart=restart)
 
     async def ask(self, group: str, prompt: str | Sequence[ChatMessage] | ChatRequest, *,
                   stream: bool = True) -> Answered:
@@ -269,9 +299,9 @@ class ModelFallback:
         return [self.status(name, data) for name in self.config.models]
 
     def preferred(self, group: str) -> str | None:
-        """The model that would answer right now: the first usable one of the group."""
+        """The model that would answer right now: the first usable one of the group (or the one model)."""
         data = self.store.data  # one look at the state for the whole group
-        for name in self.config.groups[group]:
+        for name in self.members(group):
             if self.status(name, data).usable:
                 return name
         return None
@@ -281,14 +311,14 @@ class ModelFallback:
         its cooldown's or block's end, or its next recheck when that is sooner. None when nothing
         of the group comes back by itself (disabled until enabled, no key)."""
         data = self.store.data
-        return first_back([self.status(name, data) for name in self.config.groups[group]])
+        return first_back([self.status(name, data) for name in self.members(group)])
 
     async def wait_for_return(self, group: str, timeout: float) -> str | None:
         """Wait, at most `timeout` seconds, until a model of `group` is usable again, running the
         group's due rechecks meanwhile (another process's recheck or enable counts too). Returns
         that model, or None when the time ran out or nothing of the group comes back by itself."""
         deadline = self.clock.monotonic() + timeout
-        models = list(self.config.groups[group])
+        models = list(self.members(group))
         while True:
             self.refresh()
             if (model := self.preferred(group)) is not None:

@@ -10,6 +10,7 @@ uses for such text: one printable line, bounded in length.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import re
 
 # C0 controls, DEL and C1 controls (0x80-0x9f: a lone 0x9b is CSI on some terminals).
@@ -25,6 +26,15 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+def did_you_mean(text: str, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` for the closest of `known` to a mistyped `text`, or "" when none is close.
+
+    One rule for every "did you mean" (an unknown model on the command line, an id the provider does
+    not list, `doctor`): the same suggestion wherever the same typo is made."""
+    import difflib  # only for a mistyped name
+
+    close = difflib.get_close_matches(text, list(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 def one_line(text: object, limit: int = LINE_MAX) -> str:
     """`text` as one printable line of at most `limit` characters: line breaks and tabs become one
     space, other control characters show as `\\xNN`, and longer text ends with `…`."""

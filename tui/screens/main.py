@@ -32,6 +32,7 @@ from tui.screens.chat_keys import CHAT_BINDINGS, ChatKeys
 from tui.screens.confirm import new_chat_question
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
 from tui.screens.chats import ChatsScreen
+from tui.screens.doctor import Doctor
 from tui.screens.help import HelpScreen, Section, binding_rows
 from tui.wording.events import check_summary, probe_summary
 from tui.widgets.chat_pane import ChatPane
@@ -86,6 +87,7 @@ class MainScreen(ChatKeys, Screen):
         self.event_log = EventLog(id="event-log")
         self.status_line = StatusLine(self.models)
         self.announcer = Announcer(self._notify, self.event_log, self.status_line, engine.clock)
+        self.doctor = Doctor(self, engine)  # F2; its header line shows only while a setup check fails
 
     def _notify(self, *args, **kwargs) -> None:
         self.app.notify(*args, **kwargs)
@@ -97,6 +99,7 @@ class MainScreen(ChatKeys, Screen):
 
     def compose(self):
         yield self.status_bar
+        yield self.doctor.line
         with Vertical(id="body"):
             with Horizontal(id="top"):
                 yield self.groups_panel
@@ -114,6 +117,7 @@ class MainScreen(ChatKeys, Screen):
         self.tick()
         if self.background:
             self.set_timer(0.2, self.run_sweep)  # after the first frame: startup does no network
+            self.set_timer(0.4, lambda: self.doctor.run(probes=False))  # the sweep probes; doctor need not
             self.set_interval(self.engine.config.health.interval, self.run_sweep)
 
     def on_resize(self) -> None:
@@ -191,6 +195,7 @@ class MainScreen(ChatKeys, Screen):
     def _on_log_event(self, event: LogEvent) -> None:
         event.stop()
         self.log_event(event.text, event.severity, toast=event.toast)
+        self.tick()  # a failover or an answer: the panels show what the chain changed at once, in order
 
     @on(ChatBusy)
     def _on_chat_busy(self, event: ChatBusy) -> None:

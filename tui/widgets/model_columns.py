@@ -27,8 +27,8 @@ OUT_NARROW_W = 20  # `4:12 · check in 0:09` (no bar)
 NOTE_MIN, NOTE_MAX = 20, 70
 MAX_MODEL_WIDTH = 36
 OPTIONAL = (("api", "API", 9), ("last", "Last", 5), ("p50", "p50", 5), ("ok", "OK", 4), ("checked", "Checked", 7),
-            ("uptime", "Uptime", 6))
-DROPS = ("api", "uptime", "last", "bar", "checked", "p50", "names", "ok")
+            ("uptime", "Uptime", 6), ("served", "Served", 6))
+DROPS = ("api", "uptime", "last", "bar", "checked", "p50", "served", "names", "ok")
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,17 @@ def short_names(models: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def plan(width: int, models: Sequence[str], *, uptime: bool = False, apis: bool = False) -> Layout:
-    """The columns for a table whose rows are `width` characters wide (scrollbar excluded)."""
+def plan(width: int, models: Sequence[str], *, uptime: bool = False, apis: bool = False,
+         served: bool = False) -> Layout:
+    """The columns for a table whose rows are `width` characters wide (scrollbar excluded);
+    `served`: the local endpoint runs, and each model's count of served answers has a column."""
     full = {m: one_line(m, 120) for m in models}
     short = short_names(models)
     dropped: set[str] = set() if uptime else {"uptime"}
     if not apis:
         dropped.add("api")
+    if not served:
+        dropped.add("served")
 
     def build() -> tuple[list[Column], dict[str, str]]:
         names = short if "names" in dropped else full

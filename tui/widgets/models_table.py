@@ -11,6 +11,7 @@ line (`StatusLine`): the latest automatic event, for a few seconds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from textual.binding import Binding
@@ -63,6 +64,7 @@ class ModelsTable(RedrawTable):
         self._shown: dict[tuple[str, str], str] = {}  # (model, column) -> text on screen
         self._rows_shown: dict[str, ModelStatus] = {}  # model -> the status its cells show
         self._last: tuple[list[ModelStatus], float] | None = None
+        self._served: Mapping[str, int] | None = None  # answers per model from the local endpoint (--serve)
 
     def on_mount(self) -> None:
         self.fit(self.size.width or self.app.size.width - 2)
@@ -74,7 +76,8 @@ class ModelsTable(RedrawTable):
     def fit(self, width: int) -> None:
         """Plan the columns for `width` (the table's inner width) and rebuild them if they change."""
         self._width = width
-        layout = plan(width - SCROLLBAR, self._models, uptime=self._uptime, apis=self._apis)
+        layout = plan(width - SCROLLBAR, self._models, uptime=self._uptime, apis=self._apis,
+                      served=self._served is not None)
         if layout == self.layout_plan:
             return
         selected = self.selected_model
@@ -92,6 +95,12 @@ class ModelsTable(RedrawTable):
             self.show(*self._last)
         if selected is not None:
             self.select_model(selected)
+
+    def show_served(self, served: Mapping[str, int]) -> None:
+        """Count, in a Served column, the answers each model gave through the local endpoint."""
+        self._served = served
+        if self._width:
+            self.fit(self._width)
 
     @property
     def selected_model(self) -> str | None:
@@ -131,6 +140,8 @@ class ModelsTable(RedrawTable):
                 texts[key] = row.api
             elif key == "note":
                 texts[key] = _clip(self.note(row), width)
+            elif key == "served":
+                texts[key] = str(self._served.get(row.model, 0)) if self._served else "0"
         return texts
 
     @staticmethod
@@ -172,6 +183,12 @@ class ModelsTable(RedrawTable):
                 if self._shown.get(key) != text:
                     self._shown[key] = text
                     updates.append((row.model, column, self._render_cell_value(column, text)))
+        if self._served is not None and self.layout_plan.has("served"):  # counts move without a status change
+            for model in self._models:
+                text = str(self._served.get(model, 0))
+                if self._shown.get((model, "served")) != text:
+                    self._shown[(model, "served")] = text
+                    updates.append((model, "served", Content(text)))
         self.update_cells(updates)
         return len(updates)
 

@@ -1,5 +1,6 @@
 """The top line: app name, the chat's group and who answers it now, models up, the conversation's
-spend, whether the shared state is offline, and the demo label.
+spend, whether the shared state is offline, the local endpoint's traffic (with `--serve`), and
+the demo label.
 
 What matters most stays when the terminal is narrow: the DEMO badge, the group and its model,
 "shared state offline" and the spend; the demo's explanation, the app name and the words of
@@ -7,6 +8,8 @@ What matters most stays when the terminal is narrow: the DEMO badge, the group a
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.content import Content
 from textual.widgets import Static
@@ -17,7 +20,7 @@ SEP = ("  │ ", "$foreground-muted")
 
 
 def header_variants(*, demo: bool, demo_notice: str | None, group: str, preferred: str | None, up: int,
-                    total: int, spent: str, offline: str | None) -> list[list[tuple[str, str]]]:
+                    total: int, spent: str, offline: str | None, serving: str = "") -> list[list[tuple[str, str]]]:
     """The header's parts, from the fullest version to the most compact."""
     answers = (f"→ {short_name(preferred)}", "$text-success") if preferred else ("→ no model available",
                                                                                   "$text-error")
@@ -25,6 +28,7 @@ def header_variants(*, demo: bool, demo_notice: str | None, group: str, preferre
     offline_part = [SEP, (f"⚠ {offline}", "bold $text-error")] if offline else []
     spent_part = [SEP, (f"spent {spent}", "$text-accent")] if spent else []
     notice = [SEP, (demo_notice, "$text-warning")] if demo_notice else []
+    serving_part = [SEP, (serving, "$text-accent")] if serving else []
     variants = []
     for name, group_word, ups, extra in (
             (True, True, f"{up}/{total} models up", notice),
@@ -41,7 +45,7 @@ def header_variants(*, demo: bool, demo_notice: str | None, group: str, preferre
         parts += offline_part
         if ups:
             parts += [SEP, (ups, "$foreground-muted")]
-        parts += spent_part + extra
+        parts += spent_part + (serving_part if ups else []) + extra
         variants.append(parts)
     return variants
 
@@ -54,11 +58,13 @@ class StatusBar(Static):
         self.demo_notice = demo_notice
         self._shown = ""
         self._args: dict | None = None
+        self.serving: Callable[[], str] | None = None  # the endpoint's line, with --serve
 
     def show(self, group: str, preferred: str | None, up: int, total: int, *, spent: str = "",
              offline: str | None = None) -> None:
         self._args = {"demo": bool(self.demo_notice), "demo_notice": self.demo_notice, "group": group,
-                      "preferred": preferred, "up": up, "total": total, "spent": spent, "offline": offline}
+                      "preferred": preferred, "up": up, "total": total, "spent": spent, "offline": offline,
+                      "serving": self.serving() if self.serving is not None else ""}
         self._render_header()
 
     def on_resize(self) -> None:

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig
+from tui.engine.config.model import Config, HealthSettings, ModelConfig, Policy, ProviderConfig, ServeSettings
 from tui.engine.config.paths import user_cache_dir
 
-FORMAT = 2  # 2: the value under "value" (the shared cache layout)
+FORMAT = 3  # 2: the value under "value" (the shared cache layout); 3: a model's max_tokens and price
 _CODE = ("model.py", "loader.py", "policy_reader.py", "yaml_nodes.py", "state_location.py")
 
 
@@ -39,10 +39,12 @@ def to_json(config: Config) -> dict:
         "providers": {n: dataclasses.asdict(p) for n, p in config.providers.items()},
         "default_provider": config.default_provider,
         "groups": {g: list(m) for g, m in config.groups.items()},
-        "models": {n: {"id": m.id, "provider": m.provider, "policy": dataclasses.asdict(m.policy)}
+        "models": {n: {"id": m.id, "provider": m.provider, "policy": dataclasses.asdict(m.policy),
+                       "max_tokens": m.max_tokens, "price": None if m.price is None else list(m.price)}
                    for n, m in config.models.items()},
         "policy": dataclasses.asdict(config.policy),
         "health": dataclasses.asdict(config.health),
+        "serve": dataclasses.asdict(config.serve),
         "state": config.state,
         "history": config.history,
         "systems": config.systems,
@@ -54,9 +56,12 @@ def from_json(data: dict, path: Path) -> Config:
         providers={n: ProviderConfig(**p) for n, p in data["providers"].items()},
         default_provider=data["default_provider"],
         groups={g: tuple(m) for g, m in data["groups"].items()},
-        models={n: ModelConfig(n, m["id"], m["provider"], Policy(**m["policy"])) for n, m in data["models"].items()},
+        models={n: ModelConfig(n, m["id"], m["provider"], Policy(**m["policy"]), m["max_tokens"],
+                               None if m["price"] is None else (float(m["price"][0]), float(m["price"][1])))
+                for n, m in data["models"].items()},
         policy=Policy(**data["policy"]),
         health=HealthSettings(**data["health"]),
+        serve=ServeSettings(**data["serve"]),
         path=path,
         state=data["state"],
         history=data["history"],

@@ -22,7 +22,7 @@ __all__ = ["load_config", "load_config_text", "MAX_CONFIG_BYTES"]
 
 MAX_CONFIG_BYTES = 1 << 20  # a groups.yaml is a few KB; anything this big is not one
 
-TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "state", "history")
+TOP_KEYS = ("providers", "default_provider", "groups", "policy", "health", "serve", "state", "history")
 GROUP_KEYS = ("models", "system")  # a group written as a mapping: its chain and its system prompt
 PROVIDER_KEYS = ("base_url", "api_key_env", "headers", "probe", "catalog", "api")
 MODEL_SETTINGS = ("max_tokens", "price")  # per-model values that are not policy
@@ -128,7 +128,8 @@ class _Builder(PolicyReader):
         systems: dict[str, str] = {}
         groups, models = self.groups(top["groups"], providers, default, policy, systems)
         return Config(providers=providers, default_provider=default, groups=groups, models=models,
-                      policy=policy, health=health, path=path, state=self.state(top.get("state"), path),
+                      policy=policy, health=health, serve=self.serve(top.get("serve")), path=path,
+                      state=self.state(top.get("state"), path),
                       history=self.history(top.get("history")), systems=systems)
 
     def history(self, node: YNode | None) -> bool:

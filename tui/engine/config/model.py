@@ -47,6 +47,14 @@ class HealthSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """The local endpoint (`serve`): `wait` > 0 makes a request that finds every model out wait that
+    long for the first one back instead of answering 503 at once."""
+
+    wait: float = 0.0
+
+
+@dataclass(frozen=True)
 class ProviderConfig:
     name: str
     base_url: str
@@ -77,6 +85,7 @@ class Config:
     models: dict[str, ModelConfig]  # model name -> model, in first-seen order
     policy: Policy = field(default_factory=Policy)
     health: HealthSettings = field(default_factory=HealthSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     path: Path | None = None  # where it was loaded from (None: built in code)
     state: str | None = None  # `state:` in the file: a path (resolved against the file's folder) or a redis URL
     history: bool = True  # `history: off` keeps no chat

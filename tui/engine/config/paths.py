@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from tui.engine.config.state_location import is_redis_url
@@ -70,30 +71,46 @@ def history_path(demo: bool = False) -> Path:
     return user_data_dir() / (DEMO_CHATS_NAME if demo else CHATS_NAME)
 
 
-def _explicit(*values: str | None) -> str | None:
-    return next((v for v in values if v and v.strip()), None)
+def _explicit(*values: tuple[str | None, str]) -> tuple[str, str] | None:
+    """The first (value, why) whose value is set and not blank."""
+    return next(((v, why) for v, why in values if v and v.strip()), None)
 
 
-def find_config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
+@dataclass(frozen=True)
+class Located:
+    """Where a file was found and why that one (`doctor` says both): the first rule of the lookup
+    order that matched, as words a user can act on."""
+
+    where: Path | str  # a path, or a redis:// URL as the user gave it (it may hold a password)
+    why: str
+
+
+def locate_config(cli_value: str | None, env: Mapping[str, str]) -> Located:
     """`--config`, `$MODELFALLBACK_CONFIG`, ./groups.yaml, the user config dir, the packaged default.
 
     A path the user named explicitly is returned even if it does not exist, so loading it reports
     "not found" instead of silently using another file.
     """
-    explicit = _explicit(cli_value, env.get("MODELFALLBACK_CONFIG"))
+    explicit = _explicit((cli_value, "--config"), (env.get("MODELFALLBACK_CONFIG"), "$MODELFALLBACK_CONFIG"))
     if explicit:
-        return Path(explicit).expanduser()
+        return Located(Path(explicit[0]).expanduser(), f"named by {explicit[1]}")
     local = Path.cwd() / "groups.yaml"
     if local.is_file():
-        return local
+        return Located(local, "groups.yaml in the working directory")
     user = user_config_dir() / "groups.yaml"
     if user.is_file():
-        return user
-    return default_config_path()
+        return Located(user, "the user config directory (no --config, $MODELFALLBACK_CONFIG or ./groups.yaml)")
+    return Located(default_config_path(), "the packaged default (no --config, $MODELFALLBACK_CONFIG, "
+                                          "./groups.yaml or user config file)")
 
 
-def find_state_path(cli_value: str | None, env: Mapping[str, str], *, configured: str | None = None,
-                    demo: bool = False) -> Path | str:
+def find_config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
+    """The config file `locate_config` finds."""
+    return Path(locate_config(cli_value, env).where)
+
+
+def locate_state(cli_value: str | None, env: Mapping[str, str], *, configured: str | None = None,
+                 demo: bool = False) -> Located:
     """`--state`, `$MODELFALLBACK_STATE`, `state:` in groups.yaml, then state.json in the user state
     dir (not created here). A redis:// URL is returned as the string it is.
 
@@ -102,12 +119,23 @@ def find_state_path(cli_value: str | None, env: Mapping[str, str], *, configured
     real requests rely on.
     """
     if cli_value and cli_value.strip():
-        return _location(cli_value)
-    chosen = _explicit(env.get("MODELFALLBACK_STATE"), configured)
+        return Located(_location(cli_value), "named by --state")
+    chosen = _explicit((env.get("MODELFALLBACK_STATE"), "$MODELFALLBACK_STATE"), (configured, "state: in groups.yaml"))
     if demo:
-        base = user_state_dir() if chosen is None or is_redis_url(chosen) else Path(chosen).expanduser().parent
-        return base / DEMO_STATE_NAME
-    return _location(chosen) if chosen else user_state_dir() / "state.json"
+        base = (user_state_dir() if chosen is None or is_redis_url(chosen[0])
+                else Path(chosen[0]).expanduser().parent)
+        return Located(base / DEMO_STATE_NAME, "the demo's own file: --demo never uses the real state "
+                                               "unless --state names it")
+    if chosen:
+        return Located(_location(chosen[0]), f"named by {chosen[1]}")
+    return Located(user_state_dir() / "state.json", "the user state directory (no --state, $MODELFALLBACK_STATE "
+                                                    "or state: in groups.yaml)")
+
+
+def find_state_path(cli_value: str | None, env: Mapping[str, str], *, configured: str | None = None,
+                    demo: bool = False) -> Path | str:
+    """The state location `locate_state` finds."""
+    return locate_state(cli_value, env, configured=configured, demo=demo).where
 
 
 def _location(text: str) -> Path | str:

@@ -1,4 +1,4 @@
-"""The policy and health parts of groups.yaml: durations, the cooldown, hedge, health settings.
+"""The policy, health and serve parts of groups.yaml: durations, the cooldown, hedge, health and serve settings.
 
 A mixin of the loader's schema walk (`loader._Builder`); split out so each file stays readable.
 """
@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
-from tui.engine.config.model import PROBE_KINDS, ConfigError, HealthSettings, Policy
+from tui.engine.config.model import PROBE_KINDS, ConfigError, HealthSettings, Policy, ServeSettings
 from tui.engine.config.yaml_nodes import NodeReader, YNode, is_null, join_path
 from tui.engine.durations import disable_seconds, format_duration
 
 MAX_FACTOR = 100.0
 HEALTH_KEYS = ("interval", "timeout", "probe", "recheck")
+SERVE_KEYS = ("wait",)
 COOLDOWN_KEYS = ("base", "factor", "max")
 # policy keys that are plain durations, named as the Policy fields they set
 _POLICY_DURATIONS = ("connect_timeout", "ttft_timeout", "stall_timeout", "manual_disable", "retry_after_wait")
@@ -103,3 +104,13 @@ class PolicyReader(NodeReader):
         if "probe" in fields:
             values["probe"] = self.choice(fields["probe"], "health.probe", PROBE_KINDS, "probe kind")
         return HealthSettings(**values)  # type: ignore[arg-type]
+
+    def serve(self, node: YNode | None) -> ServeSettings:
+        """`serve:` {wait}: how long a served request may wait for a model to come back (0: answer 503 at once)."""
+        if is_null(node):
+            return ServeSettings()
+        assert node is not None
+        fields = self.mapping(node, "serve", SERVE_KEYS, "a mapping {wait}")
+        if "wait" not in fields:
+            return ServeSettings()
+        return ServeSettings(wait=self.duration(fields["wait"], "serve.wait", allow_zero=True))

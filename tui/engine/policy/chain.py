@@ -4,7 +4,9 @@
 policy: same-model retries (short Retry-After, one quick retry for 5xx and connection failures),
 skips of disabled / blocked / keyless models and of models whose context cannot hold the
 conversation, failover, restart from scratch after a mid-stream interruption, stop on content
-policy, and an "all failed" naming when a model comes back. Skipping a model that is out
+policy, and an "all failed" naming when a model comes back. With `restart=False` (a local endpoint
+whose client already received part of the answer) an interruption ends the run instead of
+restarting on the next model: the client cannot take back what it was sent. Skipping a model that is out
 automatically starts its recheck if one is due (beside the request; the answer never waits).
 A request that cannot be built on our side (`RequestError`) ends the run without blaming a model.
 Cancellation (Esc, Ctrl+C) is the consumer cancelling the iteration: the chain records nothing for
@@ -14,7 +16,7 @@ it and the client closes its HTTP response.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tui.engine.clock import Clock
@@ -66,13 +68,16 @@ class FallbackChain:
         self._rng = rng  # made on the first quick retry: most runs never need one
 
     async def run(self, group: str, request: ChatRequest, *, start_after: str | None = None,
-                  tokens: bool = True) -> AsyncIterator[ChainEvent]:
+                  tokens: bool = True, members: Sequence[str] | None = None,
+                  restart: bool = True) -> AsyncIterator[ChainEvent]:
         """Try the group's models in order until one answers; yields every step as an event.
 
         `tokens=False` leaves out the Token events (the answer still arrives whole in `Answered`):
         for a consumer that only wants the answer, each token then crosses two generator frames
-        fewer."""
-        models = self.config.chain(group)
+        fewer. `members` replaces the group's models (one model alone, with its breaker: `group`
+        then only names the run). `restart=False`: a failure after part of the answer was shown
+        ends the run (the model is cooled as usual) instead of restarting on the next model."""
+        models = self.config.chain(group) if members is None else [self.config.models[n] for n in members]
         if start_after is not None:
             names = [m.name for m in models]
             models = models[names.index(start_after) + 1:] if start_after in names else models
@@ -126,7 +131,8 @@ class FallbackChain:
                         assert failure is not None
                         failed = self.config.models[attempt.model]
                         alone = race is None or race.second is None  # no retry while a partner runs
-                        retry_wait = None if retried or not alone else self._same_model_wait(failure, partial, failed)
+                        retry_wait = None if retried or not alone else self._same_model_wait(failure, tried.shown,
+                                                                                             failed)
                         if retry_wait is not None:
                             retry_reason = failure.short()
                             attempt.outcome = "retried"
@@ -137,8 +143,13 @@ class FallbackChain:
                         if out_for is not None and out_for != float("inf"):
                             attempt.cooldown_s = round(out_for, 3)
                         attempts.append(attempt)
-                        stop = failure.policy.stop_chain
+                        ended = tried.shown and not restart  # the client already has part of it
+                        stop = failure.policy.stop_chain or ended
                         yield AttemptFailed(attempt, failure, "stop" if stop else "failover")
+                        if ended:
+                            yield ChainFailed(failure.kind.value, f"{failed.name} failed after its answer had begun "
+                                              f"({failure.detail or failure.kind.value}); not restarted", attempts)
+                            return
                         if partial:
                             yield Restarted(failed.name, partial)
                         if stop:
@@ -208,9 +219,9 @@ class FallbackChain:
         return Attempt(model.name, model.provider, "skipped", kind=kind, detail=detail,
                        remaining_s=av.remaining_s, source=av.source)
 
-    def _same_model_wait(self, failure: Failure, partial: str, model: ModelConfig) -> float | None:
+    def _same_model_wait(self, failure: Failure, shown: bool, model: ModelConfig) -> float | None:
         """Seconds to wait before retrying the same model once, or None to fail over."""
-        if partial:
+        if shown:
             return None  # something was shown: restart on the next model instead
         if failure.kind is FailureKind.RATE_LIMITED:
             wait = failure.retry_after_s
@@ -265,7 +276,7 @@ class FallbackChain:
                                                kind=failure.kind.value)
             attempt = Attempt(model.name, model.provider, "failed", kind=failure.kind.value, status=failure.status,
                               detail=failure.detail or None, elapsed_ms=elapsed)
-            yield Tried(attempt, failure=failure, partial=partial)
+            yield Tried(attempt, failure=failure, partial=partial, shown=bool(content or calls))
             return
         elapsed = int((self.clock.monotonic() - begin) * 1000)
         self.health.get(model.name).record(True, self.clock.wall(), elapsed, ttft_ms=ttft_ms)

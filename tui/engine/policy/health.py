@@ -29,10 +29,11 @@ from tui.engine.clock import Clock
 from tui.engine.config import Config, ModelConfig
 from tui.engine.events import ChatMessage, ChatRequest
 from tui.engine.failures import Failure, FailureKind, ProviderError
-from tui.engine.provider.adapter import ChatClient, did_you_mean
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.provider.answer import Delta, ToolCallDelta
 from tui.engine.state.availability import Availability, ModelAvailability
 from tui.engine.state.health_record import HealthBook
+from tui.engine.text import did_you_mean
 
 PROBE_PROMPT = [ChatMessage("user", "Reply with the single word: ok")]
 Mode = Literal["sweep", "trial", "check", "recheck"]
@@ -184,7 +185,7 @@ class HealthMonitor:
                         raise ProviderError(Failure(FailureKind.NOT_FOUND, "not in the provider's model list"
                                                     + did_you_mean(model.id, list(listed))))
                 else:
-                    await self._one_token(client, model)
+                    await self.one_token(client, model)
         except ProviderError as exc:
             return self._record(model, mode, begin, started, exc.failure, rechecking)
         except TimeoutError:
@@ -192,7 +193,9 @@ class HealthMonitor:
                                 Failure(FailureKind.TIMEOUT, f"no answer within {timeout:g}s"), rechecking)
         return self._record(model, mode, begin, started, None, rechecking)
 
-    async def _one_token(self, client: ChatClient, model: ModelConfig) -> None:
+    async def one_token(self, client: ChatClient, model: ModelConfig) -> None:
+        """The completion probe alone: ask for one token, return at the first; ProviderError when it
+        fails. Records nothing (`doctor` asks without changing any model's state)."""
         timeout = self.config.health.timeout
         policy = replace(model.policy, ttft_timeout=min(model.policy.ttft_timeout, timeout),
                          connect_timeout=min(model.policy.connect_timeout, timeout))

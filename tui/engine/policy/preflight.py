@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from tui.engine.config import Config, ModelConfig
 from tui.engine.failures import Failure, FailureKind, ProviderError
 from tui.engine.provider.catalog import Listed, fetch_endpoints, fetch_listing
-from tui.engine.provider.adapter import ChatClient, did_you_mean
+from tui.engine.provider.adapter import ChatClient
 from tui.engine.state.availability import Availability
 from tui.engine.state.catalog import CatalogBook
+from tui.engine.text import did_you_mean
 
 LISTING_FRESH_S = 3600.0  # a chat refreshes a listing older than this, in the background
 
@@ -106,7 +107,7 @@ class Preflight:
             return None  # endpoint health is a nicety: no figure rather than a wrong one
 
     def _not_listed(self, model: ModelConfig, provider: str, listing: dict[str, Listed]) -> str:
-        detail = f"not listed by {provider}" + did_you_mean(model.id, list(listing))
+        detail = f"not listed by {provider}" + did_you_mean(model.id, listing)
         av = self.availability.of(model.name)
         if not (av.state == "disabled" and (av.source == "manual" or av.kind == FailureKind.NOT_FOUND.value)):
             self.availability.record_failure(model.name, Failure(FailureKind.NOT_FOUND, detail))

@@ -16,3 +16,4 @@ class Tried:
     answered: Answered | None = None
     failure: Failure | None = None
     partial: str = ""
+    shown: bool = False  # anything went out before the failure: text or a tool call's fragments

@@ -51,14 +51,6 @@ def listing_items(data: Any, key: str) -> list[dict]:
     return [item for item in items if isinstance(item, dict)]
 
 
-def did_you_mean(wanted: str, listed: list[str]) -> str:
-    """`; did you mean 'x'?` for the closest listed id, or nothing."""
-    import difflib  # here: only a model a listing lacks needs it
-
-    close = difflib.get_close_matches(wanted, listed, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 class Adapter(ABC):
     """One provider API's wire format. Pure: builds and reads, never sends."""
 
@@ -139,6 +131,9 @@ class ChatClient(Protocol):
              max_tokens: int | None = None) -> AsyncIterator[AnswerItem]: ...
 
     async def get_json(self, path: str, timeout: float, what: str = "response") -> Any: ...
+
+    async def get_json_reply(self, path: str, timeout: float, what: str = "response"
+                             ) -> tuple[Any, Mapping[str, str]]: ...
 
     async def listing(self, timeout: float) -> dict[str, Listed]: ...
 

@@ -74,9 +74,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=0, ssl=self._verify, keepalive_timeout=15.0)
-            # No session timeout: every wait is bounded by the caller's own deadlines (§4).
+            # No session timeout: every wait is bounded by the caller's own deadlines (§4). No cookie
+            # jar: httpx's client keeps cookies as it does on its own pool, and aiohttp's would parse
+            # every response's headers a second time.
             self._session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None),
-                                                  auto_decompress=False, skip_auto_headers=("User-Agent",))
+                                                  auto_decompress=False, skip_auto_headers=("User-Agent",),
+                                                  cookie_jar=aiohttp.DummyCookieJar())
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

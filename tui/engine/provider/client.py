@@ -327,6 +327,10 @@ class ProviderClient:
     async def get_json(self, path: str, timeout: float, what: str = "response") -> Any:
         """GET {base_url}{path} as JSON, all of it within `timeout`; raises ProviderError like `chat`
         (an error object in the body, a bad status, garbage, a hang: each one kind)."""
+        return (await self.get_json_reply(path, timeout, what))[0]
+
+    async def get_json_reply(self, path: str, timeout: float, what: str = "response") -> tuple[Any, Mapping[str, str]]:
+        """`get_json` with the response's headers (`doctor` reads the provider's `Date`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         response = await self._open("GET", path, deadline, timeout, accept="application/json",
@@ -345,7 +349,7 @@ class ProviderClient:
             if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):
                 raise ProviderError(self.adapter.classify_error(data["error"], response.status_code,
                                                                 response.headers, self._clock.wall()))
-            return data
+            return data, response.headers
         except TimeoutError:
             raise _failed(K.TIMEOUT, f"{what} not received within {timeout:g}s") from None
         finally:

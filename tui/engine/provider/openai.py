@@ -80,10 +80,12 @@ class OpenAIStream(StreamState):
                 out.append(Delta(reasoning, True))
         content = delta.get("content")
         if content and isinstance(content, str):
-            out.append(self.text(content))
-        calls = delta.get("tool_calls")
-        if calls and isinstance(calls, list):
-            out += self._tool_fragments(calls)
+            self.content.append(content)  # `self.text(content)` inlined: this runs once per token
+            out.append(Delta(content))
+        if "tool_calls" in delta:
+            calls = delta["tool_calls"]
+            if calls and isinstance(calls, list):
+                out += self._tool_fragments(calls)
         finish = choice.get("finish_reason")
         if finish == "error":
             raise self.error({"message": "the provider ended the answer with finish_reason 'error'"})

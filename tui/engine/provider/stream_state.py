@@ -112,7 +112,18 @@ class StreamState:
         if objects is None:
             self._bad(data)
             return []
-        out: list[AnswerItem] = []
+        if len(objects) == 1:  # the usual case: one chunk object per event, no list to gather
+            try:
+                out = self._chunk(objects[0], item.event)
+            except ProviderError:
+                raise
+            except Exception:  # a chunk of the wrong shape is a malformed line, not a crash
+                self._bad(data)
+                return []
+            if out:
+                self.any_token = self._new_token = True
+            return out
+        out = []
         for obj in objects:
             try:
                 got = self._chunk(obj, item.event)

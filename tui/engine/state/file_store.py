@@ -36,6 +36,7 @@ from pathlib import Path
 from collections.abc import Callable, Iterator
 
 from tui.engine.state import document
+from tui.engine.state.temp_file import probe_writable, temp_file_beside
 
 log = logging.getLogger("modelfallback.state")
 
@@ -263,14 +264,12 @@ class FileStore:
         """A state that cannot be written is a setup problem, found at start for every command (not
         on the first disable, nor after an answer was printed): the folder is made, the lock file
         opened and a temporary file created and removed beside the state file, as a write would."""
+        assert self.path is not None
         with self._locked():
             try:
-                fd, tmp = self._temp_file()
+                probe_writable(self.path)
             except OSError as exc:
                 raise self._unusable("cannot be written", exc) from None
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
     def _unusable(self, what: str, exc: OSError) -> StateFileError:
         return StateFileError(f"state file {self.path} {what}: {exc.strerror or exc} "
@@ -359,7 +358,7 @@ class FileStore:
         """Write `data` atomically; returns the file's new signature."""
         assert self.path is not None
         try:
-            fd, tmp = self._temp_file()
+            fd, tmp = temp_file_beside(self.path)
         except OSError as exc:
             raise self._unusable("cannot be written", exc) from None
         try:
@@ -378,18 +377,6 @@ class FileStore:
                 raise self._unusable("cannot be written", exc) from None
             raise
         return self._file_signature()
-
-    def _temp_file(self) -> tuple[int, Path]:
-        """A new private file beside the state file (what tempfile.mkstemp does, without importing
-        tempfile and what it brings: a CLI process starts faster)."""
-        assert self.path is not None
-        for _ in range(8):
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
-            try:
-                return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
-            except FileExistsError:
-                continue
-        raise FileExistsError(f"no free temporary name beside {self.path}")
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
