@@ -59,7 +59,7 @@ def test_chats_screen_80x24_searching(snap_compare, tmp_path):
         await quiet(pilot)
         await pilot.press("ctrl+o")
         await until(pilot, lambda: pilot.app.screen.query("#chats-table") and pilot.app.screen.chats)
-        await pilot.press("slash", *"window")
+        await pilot.press(*"window")
         await until(pilot, lambda: len(pilot.app.screen.chats) == 1)
         await pilot.pause(0.1)
 

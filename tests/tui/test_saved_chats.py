@@ -30,7 +30,8 @@ def history(tmp_path, engine):
 
 
 async def done(future):
-    return await asyncio.wrap_future(future)
+    """The history thread's answer, or a failure after 10 s (never a hung test)."""
+    return await asyncio.wait_for(asyncio.wrap_future(future), 10)
 
 
 def rows(screen: ChatsScreen) -> list[list[str]]:
@@ -87,7 +88,7 @@ async def test_a_saved_chat_opens_continues_and_exports_whole(tmp_path, engine, 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_chats(pilot)
         assert [r[0] for r in rows(screen)] == ["something else", "old question 0"]  # newest first
-        await pilot.press("down", "enter")
+        await pilot.press("down", "down", "enter")  # from the search to the list, then to the second row
         chat = app.main.chat
         await wait_until(pilot, lambda: len(chat.history) == 2 * (MAX_SHOWN_TURNS + 2), what="the chat to open")
         assert app.screen is app.main and chat.chat.id == old.id
@@ -119,8 +120,7 @@ async def test_search_rename_delete_and_undo_on_the_chats_screen(tmp_path, engin
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_chats(pilot)
         assert [r[0] for r in rows(screen)] == ["lunch", "retry loops", "sqlite questions"]
-        await pilot.press("slash")
-        assert screen.search.has_focus
+        assert screen.search.has_focus  # typing searches at once
         await pilot.press(*"backo")
         await wait_until(pilot, lambda: len(rows(screen)) == 1, what="the search")
         assert rows(screen)[0][0].startswith("retry loops — ") and "backoff" in rows(screen)[0][0]
@@ -169,3 +169,25 @@ def test_the_history_is_opened_only_when_wanted_and_the_demo_s_apart(tmp_path, e
     engine.demo = False
     monkeypatch.setattr(engine, "config", engine.config.__class__(**{**engine.config.__dict__, "history": False}))
     assert open_history(engine, no_history=False) is None
+
+
+async def test_letters_typed_on_the_chats_screen_search_and_never_rename_or_delete(tmp_path, engine, history):
+    history.save_turn(ChatHandle("main"), "range of a loop", "use range()", "vendor/alpha", "", None)
+    engine.clock.advance(5)
+    history.save_turn(ChatHandle("main"), "lunch", "soup", "vendor/alpha", "", None)
+    await done(history.list())
+    app = app_for(engine, tmp_path, history=history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_chats(pilot)
+        await pilot.press(*"range du")  # r renames, d deletes and u undoes on the list
+        await wait_until(pilot, lambda: len(rows(screen)) == 0, what="the search")
+        assert app.screen is screen and screen.search.value == "range du"
+        await pilot.press(*["backspace"] * 3)
+        await wait_until(pilot, lambda: len(rows(screen)) == 1, what="the search")
+        assert rows(screen)[0][0].startswith("range of a loop")
+        await pilot.press("down")  # on to the list, where the one-letter keys act
+        assert screen.table.has_focus
+        await pilot.press("slash")
+        assert screen.search.has_focus
+        titles = [c.title for c in await done(history.list())]
+    assert sorted(titles) == ["lunch", "range of a loop"]  # nothing renamed, nothing deleted

@@ -168,6 +168,21 @@ def test_a_folder_that_cannot_be_written_keeps_nothing_and_says_so(tmp_path: Pat
     history.close()
 
 
+def test_after_close_the_queued_writes_are_kept_and_a_new_job_fails_at_once(tmp_path: Path, clock: Clock) -> None:
+    history = ChatHistory(tmp_path / "chats.sqlite3", clock)
+    last = history.save_turn(ChatHandle("main"), "last words", "kept", "vendor/alpha", "", None)
+    history.close()
+    history.close()  # twice is harmless
+    assert last.done() and last.exception() is None
+    late = history.list()
+    assert late.done()  # never a job queued behind the stop, waiting forever
+    with pytest.raises(HistoryUnavailable, match="closed"):
+        late.result(0)
+    reopened = ChatHistory(tmp_path / "chats.sqlite3", clock)
+    assert [s.title for s in reopened.list().result(5)] == ["last words"]
+    reopened.close()
+
+
 def test_titles_and_queries() -> None:
     assert title_from("\n\n  first line  \nsecond") == "first line"
     assert len(title_from("x" * 500)) == 80 and title_from("x" * 500).endswith("…")

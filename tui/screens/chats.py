@@ -58,6 +58,7 @@ class ChatsScreen(Screen[int | None]):
         Binding("escape", "close", "Close", id="chats.close"),
         Binding("enter", "open", "Open", id="chats.open", show=True),
         Binding("slash", "search", "Search", id="chats.search"),
+        Binding("down", "to_list", "To the list", show=False),
         Binding("r,f2", "rename", "Rename", id="chats.rename"),
         Binding("d,delete", "delete", "Delete", id="chats.delete"),
         Binding("u", "undo", "Undo delete", id="chats.undo"),
@@ -83,8 +84,10 @@ class ChatsScreen(Screen[int | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        """Focus starts in the search: what the user types is a search, never a rename or a delete
+        (the list's one-letter keys work once Enter or ↓ has moved there)."""
         self.table.add_columns(*COLUMNS)
-        self.table.focus()
+        self.search.focus()
         self.load("")
 
     # -- the list ----------------------------------------------------------------------------------
@@ -146,6 +149,10 @@ class ChatsScreen(Screen[int | None]):
 
     def action_search(self) -> None:
         self.search.focus()
+
+    def action_to_list(self) -> None:
+        """↓ in the search: on to the list (the list's own ↓ moves its highlight)."""
+        self.table.focus()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -51,6 +51,8 @@ class ChatHistory:
         self._store = None
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._go = threading.Event()
+        self._closing = threading.Lock()  # no job is queued behind the stop
+        self._closed = False
         if not deferred:
             self._go.set()
         self._thread = threading.Thread(target=self._run, name="chat history", daemon=True)
@@ -98,12 +100,21 @@ class ChatHistory:
 
     def _submit(self, fn: Callable[..., T]) -> Future[T]:
         future: Future[T] = Future()
-        self._jobs.put((future, fn))
+        with self._closing:
+            if self._closed:  # answered at once: a job behind the stop would wait forever
+                future.set_exception(HistoryUnavailable("chats are closed"))
+            else:
+                self._jobs.put((future, fn))
         return future
 
     def close(self, timeout: float = 5.0) -> None:
-        """Finish the queued writes, then close the database (blocks: call it from a thread at exit)."""
-        self._jobs.put(_STOP)
+        """Finish the queued writes, then close the database (blocks: call it from a thread at exit).
+        Jobs given afterwards fail at once with HistoryUnavailable."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._jobs.put(_STOP)
         self._go.set()
         self._thread.join(timeout)
 
