@@ -1,0 +1,29 @@
+"""`doctor` on the demo: the simulated providers answer every call doctor makes, OpenRouter's key
+endpoint included, so the demo shows each check the way a real setup does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from doctor_kit import TERMINAL, find
+
+from tui.engine.doctor import diagnose, open_setup
+from tui.engine.sim.demo import DEMO_ACCOUNT, demo_env
+
+
+async def test_the_demo_key_check_tells_the_credit_left(tmp_path: Path) -> None:
+    env = demo_env()
+    opened = open_setup(None, str(tmp_path / "state.json"), env, demo=True)
+    assert opened.engine is not None
+    try:
+        report = await diagnose(opened.engine, group="coding", probes=False, terminal=TERMINAL, env=env,
+                                setup=opened.checks)
+    finally:
+        await opened.engine.aclose(settle=False)
+    works = find(report, "provider", "openrouter", "key works")
+    left = DEMO_ACCOUNT.limit - DEMO_ACCOUNT.usage
+    assert works.status == "ok"
+    assert works.detail == (f"simulated provider: accepted; ${left:,.2f} of ${DEMO_ACCOUNT.limit:,.2f} left; "
+                            f"${DEMO_ACCOUNT.usage:,.2f} used")
+    endpoint = find(report, "provider", "openrouter", "endpoint")
+    assert endpoint.status == "ok" and "not_found" not in endpoint.detail
