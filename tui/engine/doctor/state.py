@@ -84,8 +84,8 @@ async def _file(ctx: Context) -> Check:
         taken = await in_thread(lambda: store.take_lease(owner, owner, LEASE_S, clock.wall()), ctx.timeout)
     except TimeoutError:
         return fail("state", "", "state file", f"{store.location}: its lock was not free within {ctx.timeout:g}s",
-                    "another process holds the lock: look for a stuck modelfallback (or a network file system "
-                    "without locks)")
+                    f"another process holds {store.location}.lock and every modelfallback command waits for it: "
+                    "look for a stuck one (fuser -v names it), or a network file system without locks")
     except OSError as exc:
         return fail("state", "", "state file", printable(str(exc)),
                     "name a folder this user can write with --state or $MODELFALLBACK_STATE, or fix its permissions")
