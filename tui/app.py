@@ -48,7 +48,7 @@ class ModelFallbackApp(App):
     TITLE = "modelfallback"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
                 Binding("f2", "doctor", "Doctor", show=False, id="app.doctor",
-                        tooltip="Setup doctor: every check of config, keys, providers, models, groups, state")]
+                        tooltip="The setup doctor: every check of keys, models and state, with its fix")]
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,
