@@ -27,3 +27,18 @@ async def test_the_demo_key_check_tells_the_credit_left(tmp_path: Path) -> None:
                             f"${DEMO_ACCOUNT.usage:,.2f} used")
     endpoint = find(report, "provider", "openrouter", "endpoint")
     assert endpoint.status == "ok" and "not_found" not in endpoint.detail
+
+
+async def test_the_demo_placeholder_key_is_not_one_key_shared_by_every_provider(tmp_path: Path) -> None:
+    """The demo gives each key variable one placeholder; its `direct` group (three providers, three
+    variables) is spread, as the same setup with real keys would be."""
+    env = demo_env()
+    opened = open_setup(None, str(tmp_path / "state.json"), env, demo=True)
+    assert opened.engine is not None
+    try:
+        report = await diagnose(opened.engine, group="direct", offline=True, terminal=TERMINAL, env=env,
+                                setup=opened.checks)
+    finally:
+        await opened.engine.aclose(settle=False)
+    spread = find(report, "group", "direct", "spread")
+    assert (spread.status, spread.detail) == ("ok", "3 models over 3 providers")

@@ -101,6 +101,9 @@ async def test_a_model_the_provider_does_not_list_gets_a_did_you_mean(fault_serv
     assert listed.detail == ("'anthropic/claude-3.5-sonet' is not listed by p; did you mean "
                              "'anthropic/claude-3.5-sonnet'?")
     assert find(report, "provider", "p", "key works").detail == "accepted; no credit limit on this key; $1.00 used"
+    # what follows from the id being wrong is not a warning of its own: the ✗ above says it once
+    assert [find(report, "model", "anthropic/claude-3.5-sonet", title).status for title in ("context", "price")] == [
+        "skip", "skip"]
     # doctor reports; it does not take the model out of service (a team's shared state stays as it was)
     assert find(report, "model", "anthropic/claude-3.5-sonet", "state").detail == "in service"
 

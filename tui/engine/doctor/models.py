@@ -24,8 +24,9 @@ async def model_checks(ctx: Context, name: str) -> list[Check]:
     listed = await _listed(ctx, cfg.provider)
     checks = [_listing_check(ctx, name, listed)]
     entry = listed.get(cfg.id) if listed else None
-    checks.append(_context(ctx, name, entry, listed is not None))
-    checks.append(_price(name, entry, cfg.price, listed is not None))
+    unlisted = listed is not None and entry is None  # the ✗ above says it: no warnings that follow from it
+    checks.append(_context(ctx, name, entry, listed is not None, unlisted))
+    checks.append(_price(name, entry, cfg.price, listed is not None, unlisted))
     checks.append(await _probe(ctx, name))
     checks.append(state_now(ctx, name))
     return checks
@@ -51,13 +52,15 @@ def _listing_check(ctx: Context, name: str, listed: dict[str, Listed] | None) ->
                 "correct the id in groups.yaml (the chain skips this model as not found)")
 
 
-def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool) -> Check:
+def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool, unlisted: bool) -> Check:
     context = entry.context_length if entry is not None else None
     source = "listing"
     if context is None:
         context, source = ctx.engine.catalog.context_length(name), "shared state"
     if context is None and not listing_read:
         return skip("model", name, "context", "not known here, and no model list was read")
+    if context is None and unlisted:
+        return skip("model", name, "context", "not known: the model list lacks this id")
     if context is None:
         return warn("model", name, "context", "context length unknown",
                     "nothing needed: a conversation too long for it is then found out by the provider's 400, "
@@ -65,12 +68,15 @@ def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool) 
     return ok("model", name, "context", f"{context:,} tokens (from the {source})")
 
 
-def _price(name: str, entry: Listed | None, configured: tuple[float, float] | None, listing_read: bool) -> Check:
+def _price(name: str, entry: Listed | None, configured: tuple[float, float] | None, listing_read: bool,
+           unlisted: bool) -> Check:
     """The listing's price, else the one configured (`price:` in groups.yaml), per million tokens."""
     price, source = (entry.price, "the listing") if entry is not None and entry.price is not None else \
         (configured, "groups.yaml")
     if price is None and not listing_read:
         return skip("model", name, "price", "not in groups.yaml, and no model list was read")
+    if price is None and unlisted:
+        return skip("model", name, "price", "not in groups.yaml, and the model list lacks this id")
     if price is None:
         return warn("model", name, "price", "price unknown",
                     "add `price: {input: …, output: …}` (USD per million tokens) to the model in groups.yaml, "
