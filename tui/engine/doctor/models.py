@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-from tui.engine.doctor import provider_api as api
 from tui.engine.doctor.context import Context
 from tui.engine.doctor.fixes import fix_for
 from tui.engine.doctor.result import Check, fail, ok, skip, warn
@@ -21,8 +20,8 @@ from tui.engine.text import did_you_mean, printable
 async def model_checks(ctx: Context, name: str) -> list[Check]:
     engine = ctx.engine
     cfg = engine.config.models[name]
-    listed = await _listed(ctx, cfg.provider)
-    checks = [_listing_check(ctx, name, listed)]
+    listed, unread = await _listed(ctx, cfg.provider)
+    checks = [_listing_check(ctx, name, listed, unread)]
     entry = listed.get(cfg.id) if listed else None
     unlisted = listed is not None and entry is None  # the ✗ above says it: no warnings that follow from it
     checks.append(_context(ctx, name, entry, listed is not None, unlisted))
@@ -32,20 +31,25 @@ async def model_checks(ctx: Context, name: str) -> list[Check]:
     return checks
 
 
-async def _listed(ctx: Context, provider: str) -> dict[str, Listed] | None:
-    """The provider's model list by id; None when it could not be read (or --offline)."""
+async def _listed(ctx: Context, provider: str) -> tuple[dict[str, Listed] | None, str]:
+    """The provider's model list by id, or None and what the `listed` check says instead: why it was
+    not read (--offline, no key, its failure). The client sends nothing without its key, a public
+    list included."""
     client = ctx.engine.clients[provider]
-    if ctx.offline or not client.has_key() and not api.lists_publicly(client):
-        return None
+    if ctx.offline:
+        return None, "not checked (--offline)"
+    if not client.has_key():
+        return None, f"not checked: {provider} has no key (above)"
     reply = await ctx.listing_reply(provider)
-    return None if reply.failure is not None else reply.data
+    if reply.failure is not None:
+        return None, f"not checked: {provider}'s model list could not be read ({reply.failure.short()})"
+    return reply.data, ""
 
 
-def _listing_check(ctx: Context, name: str, listed: dict[str, Listed] | None) -> Check:
+def _listing_check(ctx: Context, name: str, listed: dict[str, Listed] | None, unread: str) -> Check:
     cfg = ctx.engine.config.models[name]
     if listed is None:
-        why = "--offline" if ctx.offline else f"{cfg.provider}'s model list could not be read"
-        return skip("model", name, "listed", f"not checked ({why})")
+        return skip("model", name, "listed", unread)
     if cfg.id in listed:
         return ok("model", name, "listed", f"listed by {cfg.provider}")
     return fail("model", name, "listed", f"'{cfg.id}' is not listed by {cfg.provider}{did_you_mean(cfg.id, listed)}",
