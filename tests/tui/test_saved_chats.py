@@ -194,11 +194,12 @@ async def test_letters_typed_on_the_chats_screen_search_and_never_rename_or_dele
 
 
 async def test_titles_are_shown_as_typed_never_as_markup(tmp_path, engine, history):
-    history.save_turn(ChatHandle("main"), "what does [/] close, and [bold]this[/bold]?", "a tag", "vendor/alpha", "", None)
+    title = "what does [/] close, and [bold]this[/bold]?"
+    history.save_turn(ChatHandle("main"), title, "a tag", "vendor/alpha", "", None)
     await done(history.list())
     app = app_for(engine, tmp_path, history=history)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_chats(pilot)
-        assert rows(screen)[0][0] == "what does [/] close, and [bold]this[/bold]?"
+        assert rows(screen)[0][0] == title
         await pilot.pause()
         assert "[/] close" in "".join(screen.table.render_line(y).text for y in range(3))

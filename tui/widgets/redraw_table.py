@@ -84,7 +84,7 @@ class RedrawTable(DataTable):
                     isinstance(value, Content) and "\n" not in value.plain for value in values):
                 others.append(row_key)
                 continue
-            for column, value in zip(columns, values):
+            for column, value in zip(columns, values, strict=True):
                 length = value.cell_length
                 if length > column.content_width:
                     column.content_width = length
