@@ -191,3 +191,15 @@ async def test_letters_typed_on_the_chats_screen_search_and_never_rename_or_dele
         assert screen.search.has_focus
         titles = [c.title for c in await done(history.list())]
     assert sorted(titles) == ["lunch", "range of a loop"]  # nothing renamed, nothing deleted
+
+
+async def test_titles_are_shown_as_typed_never_as_markup(tmp_path, engine, history):
+    title = "what does [/] close, and [bold]this[/bold]?"
+    history.save_turn(ChatHandle("main"), title, "a tag", "vendor/alpha", "", None)
+    await done(history.list())
+    app = app_for(engine, tmp_path, history=history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_chats(pilot)
+        assert rows(screen)[0][0] == title
+        await pilot.pause()
+        assert "[/] close" in "".join(screen.table.render_line(y).text for y in range(3))

@@ -15,12 +15,14 @@ from functools import partial
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.engine.history import UNDO_S, ChatHistory, ChatSummary, HistoryUnavailable
 from tui.wording.trail import short_name, spend_text
 from tui.screens.chat_dialogs import TextDialog
+from tui.widgets.redraw_table import RedrawTable
 
 COLUMNS = ("Title", "Group", "Models", "Date", "Spend")
 LISTED = 200  # the newest chats listed without a search (a search reaches every chat): the table's cost grows per row
@@ -70,7 +72,7 @@ class ChatsScreen(Screen[int | None]):
         self.now = now  # wall time, seconds
         self.chats: list[ChatSummary] = []
         self.undo: ChatSummary | None = None  # the last deleted chat, while it can come back
-        self.table: DataTable = DataTable(id="chats-table", cursor_type="row", zebra_stripes=True)
+        self.table: RedrawTable = RedrawTable(id="chats-table", cursor_type="row", zebra_stripes=True)
         self.search = Input(placeholder="search every chat (full text) … Enter: to the list", id="chats-search")
         self.empty = Static("", id="chats-empty", markup=False)
 
@@ -114,7 +116,7 @@ class ChatsScreen(Screen[int | None]):
         table = self.table
         table.clear()
         width = self.size.width or self.app.size.width
-        table.add_rows(row_for(c, now, width) for c in chats)
+        table.add_rows(tuple(map(Content, row_for(c, now, width))) for c in chats)  # text as typed, never markup
         if chats:
             table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
         self.empty.update(empty)
