@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from tui.cli.interactive import open_history
 from tui.engine.history import ChatHandle, ChatHistory
+from tui.screens.chat_dialogs import TextDialog
 from tui.screens.chats import ChatsScreen
 from tui.widgets.answer import AnswerView
 from tui.widgets.transcript import MAX_SHOWN_TURNS
@@ -185,8 +186,15 @@ async def test_letters_typed_on_the_chats_screen_search_and_never_rename_or_dele
         await pilot.press(*["backspace"] * 3)
         await wait_until(pilot, lambda: len(rows(screen)) == 1, what="the search")
         assert rows(screen)[0][0].startswith("range of a loop")
+        assert not screen.check_action("rename", ()) and not screen.check_action("delete", ())  # not in the footer
+        await pilot.press("f2")  # the doctor's key everywhere, never a rename here
+        await pilot.pause()
+        assert not isinstance(app.screen, TextDialog)
+        if app.screen is not screen:
+            await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, what="back on the chats screen")
         await pilot.press("down")  # on to the list, where the one-letter keys act
-        assert screen.table.has_focus
+        assert screen.table.has_focus and screen.check_action("rename", ())
         await pilot.press("slash")
         assert screen.search.has_focus
         titles = [c.title for c in await done(history.list())]

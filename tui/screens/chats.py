@@ -61,7 +61,7 @@ class ChatsScreen(Screen[int | None]):
         Binding("enter", "open", "Open", id="chats.open", show=True),
         Binding("slash", "search", "Search", id="chats.search"),
         Binding("down", "to_list", "To the list", show=False),
-        Binding("r,f2", "rename", "Rename", id="chats.rename"),
+        Binding("r", "rename", "Rename", id="chats.rename"),
         Binding("d,delete", "delete", "Delete", id="chats.delete"),
         Binding("u", "undo", "Undo delete", id="chats.undo"),
     ]
@@ -137,11 +137,16 @@ class ChatsScreen(Screen[int | None]):
 
     # -- actions -----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rename", "delete", "undo") and self.search.has_focus:
+            return False  # keys of the list: in the search they are letters typed (F2 is the doctor's everywhere)
         if action == "undo":
             return self.undo is not None
         if action in ("open", "rename", "delete"):
             return None if self.selected() is None else True
         return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # the footer shows the list's keys only while the list has focus
 
     def action_close(self) -> None:
         if self.search.has_focus and self.search.value:
