@@ -211,3 +211,22 @@ async def test_titles_are_shown_as_typed_never_as_markup(tmp_path, engine, histo
         assert rows(screen)[0][0] == title
         await pilot.pause()
         assert "[/] close" in "".join(screen.table.render_line(y).text for y in range(3))
+
+
+async def test_each_opening_lists_afresh_with_an_empty_search(tmp_path, engine, history):
+    history.save_turn(ChatHandle("main"), "first chat", "yes", "vendor/alpha", "", None)
+    await done(history.list())
+    app = app_for(engine, tmp_path, history=history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_chats(pilot)
+        await pilot.press(*"nothing like it")
+        await wait_until(pilot, lambda: len(rows(screen)) == 0, what="the search")
+        await pilot.press("escape", "escape")  # the first clears the search, the second closes
+        await wait_until(pilot, lambda: app.screen is app.main, what="the main screen")
+        engine.clock.advance(5)
+        await done(history.save_turn(ChatHandle("main"), "second chat", "yes", "vendor/alpha", "", None))
+        again = await open_chats(pilot)
+        assert again is screen  # kept between openings
+        await wait_until(pilot, lambda: len(rows(screen)) == 2, what="the fresh list")
+        assert [r[0] for r in rows(screen)] == ["second chat", "first chat"]
+        assert screen.search.value == "" and screen.search.has_focus

@@ -28,6 +28,11 @@ COLUMNS = ("Title", "Group", "Models", "Date", "Spend")
 LISTED = 200  # the newest chats listed without a search (a search reaches every chat): the table's cost grows per row
 
 
+def screen_name(history: ChatHistory) -> str:
+    """The name the chats screen of `history` is installed under (one, kept between openings)."""
+    return f"chats-{id(history)}"
+
+
 def when(stamp: float, now: float) -> str:
     """`14:05` today, `Dec 03` this year, `2025-12-03` before."""
     at, today = datetime.fromtimestamp(stamp), datetime.fromtimestamp(now)
@@ -72,6 +77,8 @@ class ChatsScreen(Screen[int | None]):
         self.now = now  # wall time, seconds
         self.chats: list[ChatSummary] = []
         self.undo: ChatSummary | None = None  # the last deleted chat, while it can come back
+        self.listings = 0  # how many times the list was shown (tests and benchmarks wait on it)
+        self.closed = True  # not on screen since it was last dismissed: the next resume is an opening
         self.table: RedrawTable = RedrawTable(id="chats-table", cursor_type="row", zebra_stripes=True)
         self.search = Input(placeholder="search every chat (full text) … Enter: to the list", id="chats-search")
         self.empty = Static("", id="chats-empty", markup=False)
@@ -86,9 +93,17 @@ class ChatsScreen(Screen[int | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        """Focus starts in the search: what the user types is a search, never a rename or a delete
-        (the list's one-letter keys work once Enter or ↓ has moved there)."""
         self.table.add_columns(*COLUMNS)
+
+    def on_screen_resume(self) -> None:
+        """Each opening (the screen is kept between them, so only the list is made again) starts
+        with an empty search holding the focus: what the user types is a search, never a rename or
+        a delete (the list's one-letter keys work once Enter or ↓ has moved there). Coming back
+        from a dialog on top changes nothing."""
+        if not self.closed:
+            return
+        self.closed = False
+        self.search.value = ""
         self.search.focus()
         self.load("")
 
@@ -121,6 +136,7 @@ class ChatsScreen(Screen[int | None]):
             table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
         self.empty.update(empty)
         self.empty.display = not chats
+        self.listings += 1
 
     @on(Input.Changed, "#chats-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -152,6 +168,7 @@ class ChatsScreen(Screen[int | None]):
         if self.search.has_focus and self.search.value:
             self.search.value = ""
             return
+        self.closed = True
         self.dismiss(None)
 
     def action_search(self) -> None:
@@ -169,6 +186,7 @@ class ChatsScreen(Screen[int | None]):
     def action_open(self) -> None:
         chat = self.selected()
         if chat is not None:
+            self.closed = True
             self.dismiss(chat.id)
 
     def action_rename(self) -> None:

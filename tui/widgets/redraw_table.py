@@ -40,6 +40,7 @@ class RedrawTable(DataTable):
         super().__init__(*args, **kwargs)
         self._cells: LRUCache[tuple, tuple[object, list]] = LRUCache(4000)
         self._base_style: tuple[int, Style] | None = None
+        self._row_styles: dict[tuple, Style] = {}  # zebra rows' styles, per style change
 
     def update_cells(self, updates: list[tuple[str, str, object]]) -> None:
         """`update_cell(row, column, value)` for each update, repainting only the rows changed."""
@@ -97,6 +98,7 @@ class RedrawTable(DataTable):
     def notify_style_update(self) -> None:
         self._cells.clear()  # a theme switch: every colour changes
         self._base_style = None
+        self._row_styles.clear()
         super().notify_style_update()
 
     # -- drawing ---------------------------------------------------------------------------------
@@ -169,7 +171,12 @@ class RedrawTable(DataTable):
         plain table (the row style is the base style, or the odd/even row's with zebra stripes;
         the row cursor highlights whole rows)."""
         row_index = self._row_locations.get(row_key)
-        row_style = self._get_row_style(row_index, base_style)
+        row_style = base_style
+        if self.zebra_stripes:  # DataTable looks the odd/even row's style up for every line
+            key = (row_index % 2, self.styles._cache_key, self._pseudo_class_state)
+            row_style = self._row_styles.get(key)
+            if row_style is None:
+                row_style = self._row_styles[key] = self._get_row_style(row_index, base_style)
         on_cursor = row_index == self.cursor_coordinate.row
         on_hover = row_index == self.hover_coordinate.row
         padding = 2 * self.cell_padding
