@@ -42,3 +42,20 @@ async def test_the_demo_placeholder_key_is_not_one_key_shared_by_every_provider(
         await opened.engine.aclose(settle=False)
     spread = find(report, "group", "direct", "spread")
     assert (spread.status, spread.detail) == ("ok", "3 models over 3 providers")
+
+
+async def test_the_time_reported_counts_opening_the_setup(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A state that is slow to open (a hung Redis takes its connect limit) is part of the time the
+    report gives, not only the checks after it."""
+    import argparse
+    import json
+
+    from tui.cli import doctor as doctor_cli
+
+    readings = iter([100.0, 107.5])  # the start, then the end: 7.5 s, most of it before the checks
+    monkeypatch.setattr(doctor_cli, "monotonic", lambda: next(readings))
+    args = argparse.Namespace(config=None, state=str(tmp_path / "state.json"), demo=True, group="coding",
+                              offline=True, json=True)
+    monkeypatch.setattr(doctor_cli, "os", type("Env", (), {"environ": demo_env()}))
+    await doctor_cli.run(args)
+    assert json.loads(capsys.readouterr().out)["elapsed_ms"] == 7500
