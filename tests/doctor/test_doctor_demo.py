@@ -7,19 +7,23 @@ from pathlib import Path
 
 from doctor_kit import TERMINAL, find
 
-from tui.engine.doctor import diagnose, open_setup
+from tui.engine.doctor import Report, diagnose, open_setup
 from tui.engine.sim.demo import DEMO_ACCOUNT, demo_env
 
 
-async def test_the_demo_key_check_tells_the_credit_left(tmp_path: Path) -> None:
+async def demo_report(tmp_path: Path, **options) -> Report:
+    """doctor's report on the demo (its simulated providers and their placeholder keys)."""
     env = demo_env()
     opened = open_setup(None, str(tmp_path / "state.json"), env, demo=True)
     assert opened.engine is not None
     try:
-        report = await diagnose(opened.engine, group="coding", probes=False, terminal=TERMINAL, env=env,
-                                setup=opened.checks)
+        return await diagnose(opened.engine, terminal=TERMINAL, env=env, setup=opened.checks, **options)
     finally:
         await opened.engine.aclose(settle=False)
+
+
+async def test_the_demo_key_check_tells_the_credit_left(tmp_path: Path) -> None:
+    report = await demo_report(tmp_path, group="coding", probes=False)
     works = find(report, "provider", "openrouter", "key works")
     left = DEMO_ACCOUNT.limit - DEMO_ACCOUNT.usage
     assert works.status == "ok"
@@ -32,14 +36,7 @@ async def test_the_demo_key_check_tells_the_credit_left(tmp_path: Path) -> None:
 async def test_the_demo_placeholder_key_is_not_one_key_shared_by_every_provider(tmp_path: Path) -> None:
     """The demo gives each key variable one placeholder; its `direct` group (three providers, three
     variables) is spread, as the same setup with real keys would be."""
-    env = demo_env()
-    opened = open_setup(None, str(tmp_path / "state.json"), env, demo=True)
-    assert opened.engine is not None
-    try:
-        report = await diagnose(opened.engine, group="direct", offline=True, terminal=TERMINAL, env=env,
-                                setup=opened.checks)
-    finally:
-        await opened.engine.aclose(settle=False)
+    report = await demo_report(tmp_path, group="direct", offline=True)
     spread = find(report, "group", "direct", "spread")
     assert (spread.status, spread.detail) == ("ok", "3 models over 3 providers")
 
