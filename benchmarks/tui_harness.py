@@ -161,7 +161,7 @@ async def mode_start(which: str, folder: Path) -> dict:
 
 async def mode_chats_screen(folder: Path, times: int) -> dict:
     """ctrl+o, timed until the chats screen is drawn with every saved chat's row; Esc; `times` times."""
-    from tui.screens.chats import ChatsScreen
+    from tui.screens.chats import ChatsScreen, screen_name
 
     app = cli_app(folder, chats=True)
     opened: list[float] = []
@@ -170,11 +170,13 @@ async def mode_chats_screen(folder: Path, times: int) -> dict:
         await asyncio.wrap_future(app.history.ready)
         rows = 0
         for _ in range(times):
+            name = screen_name(app.history)
+            shown = [app.get_screen(name).listings] if app.is_screen_installed(name) else []
             start = time.perf_counter()
             app.main.action_chats()  # what ctrl+o runs (Pilot.press would also wait for the app to go idle)
             screen = app.screen
-            while not (isinstance(screen, ChatsScreen) and screen.chats):
-                await asyncio.sleep(0.001)
+            while not (isinstance(screen, ChatsScreen) and screen.listings > (shown[0] if shown else 0)):
+                await asyncio.sleep(0.001)  # until this opening's list is shown (the screen is kept between)
                 screen = app.screen
             drawn = asyncio.Event()  # the next frame: the one with the rows
             screen.call_after_refresh(drawn.set)

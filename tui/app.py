@@ -47,7 +47,8 @@ class ModelFallbackApp(App):
     CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss", STYLES / "dialogs.tcss"]
     TITLE = "modelfallback"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
-                Binding("f2", "doctor", "Doctor", show=False, id="app.doctor")]
+                Binding("f2", "doctor", "Doctor", show=False, id="app.doctor",
+                        tooltip="The setup doctor: every check of keys, models and state, with its fix")]
 
     def __init__(self, engine: ModelFallback, *, theme: str | None = None, config_dir: Path | None = None,
                  settings_path: Path | None = None, background: bool = True,

@@ -69,21 +69,37 @@ async def test_a_state_that_cannot_be_written_fails_and_the_rest_is_still_checke
 
 async def test_a_state_lock_held_by_another_process_fails_instead_of_hanging(
         fault_server: FaultServer, write_config, tmp_path: Path) -> None:
-    fault_server.script("/v1/models", openrouter_models({"m1": 8000}))
+    """A lock a stuck process holds is the state check's ✗, found beside every other check (not
+    before them): the models' states are still read from the file, which needs no lock."""
+    from tui.engine.api import ModelFallback
+
+    fault_server.script("/v1/models", openrouter_models({"m1": 8000, "m2": 8000}))
     fault_server.script("m1", Stream(tokens=["ok"]))
-    config = write_config(config_text(provider_yaml("p", fault_server.base_url), "  g: [m1]\n", timeout="300ms"))
+    fault_server.script("m2", Stream(tokens=["ok"]))
+    config = write_config(config_text(provider_yaml("p", fault_server.base_url), "  g: [m1, m2]\n",
+                                      timeout="300ms"))
     state = tmp_path / "state.json"
+    other = ModelFallback.from_files(config, state, env={"DOC_KEY": KEY})  # another terminal
+    other.disable("m2", None, reason="kept out")
+    other.store.close()
     assert find(await doctor(config, state), "state", "", "state file").status == "ok"
+    before = state.read_bytes()
     fd = os.open(tmp_path / "state.json.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)  # what a stuck process holding the lock looks like
     try:
         report = await doctor(config, state)
+        assert state.read_bytes() == before  # nothing was written past the lock
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
-    held = find(report, "state", "", "state usable")  # opening the state takes the lock: that is where it shows
-    assert held.status == "fail" and "not opened within 1.3s" in held.detail and "stuck" in held.fix
+    held = find(report, "state", "", "state file")
+    assert held.status == "fail" and held.detail == f"{state}: its lock was not free within 0.3s"
+    assert f"{state}.lock" in held.fix and "stuck" in held.fix
+    assert find(report, "state", "", "state location").detail == f"{state} · named by --state"
+    assert not [c for c in report.checks if c.title == "state usable"]  # the state opened: only its lock is held
     assert find(report, "model", "m1", "probe").status == "ok"  # the rest is still checked
+    assert find(report, "model", "m2", "state").detail == "disabled by hand: kept out; until enabled"
+    assert json.loads(state.read_text())  # the file is whole
 
 
 @pytest.mark.parametrize(("terminal", "env", "status"), [

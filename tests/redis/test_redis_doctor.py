@@ -57,12 +57,34 @@ async def test_a_redis_that_is_down_or_hung_is_a_failure(tmp_path: Path, own_ser
         hung = await _doctor(tmp_path, url)
     finally:
         own_server.cont()
-    assert find(hung, "state", "", "redis").status == "fail"
-    assert find(hung, "state", "", "shared state").status == "fail"  # the store itself went offline
+    hung_check = find(hung, "state", "", "redis")
+    assert hung_check.status == "fail" and hung_check.detail.endswith("meanwhile this machine works on a local copy")
     own_server.kill()
     down = await _doctor(tmp_path, url)
     check = find(down, "state", "", "redis")
     assert check.status == "fail" and "redis-cli" in check.fix
     for report in (hung, down):
         _no_password(report)
-        assert not report.ok
+        # one Redis that does not answer is one problem, said once (not also as the store's warning)
+        assert [(c.title, c.status) for c in report.checks if c.area == "state" and c.status != "ok"] == [
+            ("redis", "fail")]
+
+
+async def test_a_redis_offline_at_start_that_answers_now_is_a_warning(tmp_path: Path, own_server) -> None:
+    config = write_config(tmp_path / "config")
+    config.write_text(config.read_text() + "health: {timeout: 500ms}\n")
+    own_server.stop()  # the store's connect at open times out: it starts offline, on its local copy
+    try:
+        opened = open_setup(str(config), own_server.url(prefix="late"), {})
+    finally:
+        own_server.cont()
+    assert opened.engine is not None and opened.engine.store.offline
+    try:
+        report = await diagnose(opened.engine, offline=True, terminal=Terminal(100, 30, 256), setup=opened.checks)
+    finally:
+        await opened.engine.aclose(settle=False)
+    assert find(report, "state", "", "redis").status == "ok"
+    late = find(report, "state", "", "shared state")
+    assert late.status == "warn" and "was offline at start" in late.detail and "answers now" in late.detail
+    assert not [c for c in report.checks if c.title == "state warning"]
+    _no_password(report)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tui.app import make_app
+from tui.app import ModelFallbackApp, make_app
 from tui.engine.api import ModelFallback
 from tui.engine.clock import FakeClock
 from tui.engine.config.loader import load_config
 from tui.engine.config.paths import default_config_path
 from tui.engine.sim import HttpError, SimulatorTransport
 from tui.screens.disable_dialog import DisableDialog
+from tui.screens.doctor import DoctorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.models_table import ModelsTable
@@ -54,9 +55,10 @@ async def test_help_screen_lists_every_key(tmp_path):
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = app.screen.query_one("#help-text").content.plain
-        for binding in [*MainScreen.BINDINGS, *ModelsTable.BINDINGS]:
+        for binding in [*MainScreen.BINDINGS, *ModelsTable.BINDINGS, *ModelFallbackApp.BINDINGS,
+                        *DoctorScreen.BINDINGS]:
             assert (binding.tooltip or binding.description) in text, binding.description
-        for key in ("^p", "^q", "esc", "^t", "^n", "^s", "^g", "^l", "f1", "d ", "e ", "c ", "a ",
+        for key in ("^p", "^q", "esc", "^t", "^n", "^s", "^g", "^l", "f1", "f2", "d ", "e ", "c ", "a ",
                     "typing", "up / down", "enter", "tab"):
             assert key in text, key
         await pilot.press("escape")

@@ -3,9 +3,14 @@ draws is what Textual's DataTable draws for the same cells."""
 
 from __future__ import annotations
 
+import pytest
+from rich.text import Text
+from textual.app import App
+from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from tui.widgets.redraw_table import RedrawTable
 from tui_helpers import app_for, settle, sim_engine
 
 MODELS = [f"vendor{i // 10}/model-{i:02d}" for i in range(30)]
@@ -22,10 +27,12 @@ def strips_equal(a, b) -> bool:
     return [(s.text, s.style) for s in a] == [(s.text, s.style) for s in b]
 
 
-async def test_every_line_and_cell_is_drawn_as_datatable_draws_it(tmp_path):
+@pytest.mark.parametrize("zebra", [False, True])
+async def test_every_line_and_cell_is_drawn_as_datatable_draws_it(tmp_path, zebra):
     app = app_for(engine_with_countdowns(tmp_path), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         table = app.main.models
+        table.zebra_stripes = zebra
         table.focus()
         table.move_cursor(row=3)
         table._show_hover_cursor = True
@@ -51,6 +58,32 @@ async def test_every_line_and_cell_is_drawn_as_datatable_draws_it(tmp_path):
                     assert ours == DataTable._render_cell(table, row, column, base, cell_width, cursor, hover)
                     drawn += 1
         assert drawn > 600  # the fast path drew (nearly) every cell
+
+
+ROWS = [("retry loops — with backoff", "coding", "alpha, beta", "Dec 03", "$0.0012"),
+        ("日本語のタイトル", "fast", "gamma", "14:05", ""),
+        ("[bold]not markup[/bold] 🎉", "a-much-longer-group", "delta", "2025-12-03", "$12.50")]
+
+
+async def test_column_widths_are_what_datatable_measures_for_the_same_text():
+    """New rows of Content cells are measured from their lengths: the widths DataTable gets by
+    measuring the same text (wide characters included) through Rich's console."""
+    class Tables(App):
+        def compose(self):
+            yield RedrawTable(id="ours")
+            yield DataTable(id="theirs")
+
+    app = Tables()
+    async with app.run_test(size=(160, 30)) as pilot:
+        ours, theirs = app.query_one("#ours", RedrawTable), app.query_one("#theirs", DataTable)
+        for table in (ours, theirs):
+            table.add_columns("Title", "Group", "Models", "Date", "Spend")
+        ours.add_rows(tuple(map(Content, row)) for row in ROWS)
+        theirs.add_rows(tuple(map(Text, row)) for row in ROWS)
+        await pilot.pause()
+        widths = [column.content_width for column in ours.ordered_columns]
+        assert widths == [column.content_width for column in theirs.ordered_columns]
+        assert widths[0] == len("[bold]not markup[/bold] ") + 2  # the text as typed, the emoji two cells wide
 
 
 async def test_a_tick_draws_again_only_the_rows_that_changed(tmp_path):

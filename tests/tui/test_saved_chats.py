@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from tui.cli.interactive import open_history
 from tui.engine.history import ChatHandle, ChatHistory
+from tui.screens.chat_dialogs import TextDialog
 from tui.screens.chats import ChatsScreen
 from tui.widgets.answer import AnswerView
 from tui.widgets.transcript import MAX_SHOWN_TURNS
@@ -185,9 +186,47 @@ async def test_letters_typed_on_the_chats_screen_search_and_never_rename_or_dele
         await pilot.press(*["backspace"] * 3)
         await wait_until(pilot, lambda: len(rows(screen)) == 1, what="the search")
         assert rows(screen)[0][0].startswith("range of a loop")
+        assert not screen.check_action("rename", ()) and not screen.check_action("delete", ())  # not in the footer
+        await pilot.press("f2")  # the doctor's key everywhere, never a rename here
+        await pilot.pause()
+        assert not isinstance(app.screen, TextDialog)
+        if app.screen is not screen:
+            await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, what="back on the chats screen")
         await pilot.press("down")  # on to the list, where the one-letter keys act
-        assert screen.table.has_focus
+        assert screen.table.has_focus and screen.check_action("rename", ())
         await pilot.press("slash")
         assert screen.search.has_focus
         titles = [c.title for c in await done(history.list())]
     assert sorted(titles) == ["lunch", "range of a loop"]  # nothing renamed, nothing deleted
+
+
+async def test_titles_are_shown_as_typed_never_as_markup(tmp_path, engine, history):
+    title = "what does [/] close, and [bold]this[/bold]?"
+    history.save_turn(ChatHandle("main"), title, "a tag", "vendor/alpha", "", None)
+    await done(history.list())
+    app = app_for(engine, tmp_path, history=history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_chats(pilot)
+        assert rows(screen)[0][0] == title
+        await pilot.pause()
+        assert "[/] close" in "".join(screen.table.render_line(y).text for y in range(3))
+
+
+async def test_each_opening_lists_afresh_with_an_empty_search(tmp_path, engine, history):
+    history.save_turn(ChatHandle("main"), "first chat", "yes", "vendor/alpha", "", None)
+    await done(history.list())
+    app = app_for(engine, tmp_path, history=history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_chats(pilot)
+        await pilot.press(*"nothing like it")
+        await wait_until(pilot, lambda: len(rows(screen)) == 0, what="the search")
+        await pilot.press("escape", "escape")  # the first clears the search, the second closes
+        await wait_until(pilot, lambda: app.screen is app.main, what="the main screen")
+        engine.clock.advance(5)
+        await done(history.save_turn(ChatHandle("main"), "second chat", "yes", "vendor/alpha", "", None))
+        again = await open_chats(pilot)
+        assert again is screen  # kept between openings
+        await wait_until(pilot, lambda: len(rows(screen)) == 2, what="the fresh list")
+        assert [r[0] for r in rows(screen)] == ["second chat", "first chat"]
+        assert screen.search.value == "" and screen.search.has_focus

@@ -259,3 +259,20 @@ async def test_the_catalog_in_openrouters_shapes_and_the_cost_it_implies() -> No
             {"role": "user", "content": "hi"}]})).json()
     usage = body["usage"]
     assert usage["cost"] == pytest.approx(usage["prompt_tokens"] * 1e-6 + usage["completion_tokens"] * 2e-6)
+
+
+async def test_the_key_endpoint_tells_the_credit_and_refuses_a_request_without_a_key() -> None:
+    """OpenRouter's `GET /api/v1/key`: the account's limit, what is left and what was used; no key, 401."""
+    from tui.engine.sim.catalog import Account
+
+    transport = sim(account=Account(limit=10.0, usage=2.5))
+    async with client(transport) as c:
+        refused = await c.get("/key")
+        answered = await c.get("/key", headers={"Authorization": "Bearer sk-or-anything"})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == 401
+    data = answered.json()["data"]
+    assert (answered.status_code, data["limit"], data["limit_remaining"], data["usage"]) == (200, 10.0, 7.5, 2.5)
+    assert transport.requests == [(None, "/api/v1/key"), (None, "/api/v1/key")]
+    async with client(sim()) as c:  # by default: no limit on the key
+        unlimited = (await c.get("/key", headers={"Authorization": "Bearer k"})).json()["data"]
+    assert (unlimited["limit"], unlimited["limit_remaining"]) == (None, None)

@@ -114,7 +114,11 @@ class ModelFallback:
 
     def __init__(self, config: Config, *, state_path: str | Path | None = None, clock: Clock | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, env: Mapping[str, str] | None = None,
-                 demo: bool = False, sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+                 demo: bool = False, sleep: Callable[[float], Awaitable[None]] | None = None,
+                 check_state: bool = True) -> None:
+        """`check_state` False: a state file is opened without taking its lock to prove it writable
+        (doctor does that as one of its checks, bounded, so a lock a stuck process holds is a finding
+        rather than a wait)."""
         self.config = config
         self.clock = clock or SystemClock()
         self.demo = demo
@@ -129,7 +133,7 @@ class ModelFallback:
         self.clients: dict[str, ChatClient] = {
             name: ProviderClient(provider, env=env, transport=transport, clock=self.clock)
             for name, provider in config.providers.items()}
-        self.store = open_store(state_path)
+        self.store = open_store(state_path, check_writable=check_state)
         self.availability = Availability(config, self.store, self.clock,
                                          key_fingerprint=lambda p: self.clients[p].key_fingerprint())
         self.health = HealthBook()

@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from tui.engine.history import HistoryUnavailable
 from tui.screens.chat_dialogs import AskModelDialog, AttachDialog, TextDialog
-from tui.screens.chats import ChatsScreen
+from tui.screens.chats import ChatsScreen, screen_name
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
@@ -65,7 +65,10 @@ class ChatKeys:
         if self.chat.store is None:
             self.app.notify("Chats are not saved (--no-history, or history: off in groups.yaml).", timeout=5)
             return
-        self.app.push_screen(ChatsScreen(self.chat.store, self.engine.clock.wall), self._open_chat)
+        name = screen_name(self.chat.store)  # one screen per history, kept: styled and laid out once
+        if not self.app.is_screen_installed(name):
+            self.app.install_screen(ChatsScreen(self.chat.store, self.engine.clock.wall), name)
+        self.app.push_screen(name, self._open_chat)
 
     def _open_chat(self, chat_id: int | None) -> None:
         if chat_id is not None:

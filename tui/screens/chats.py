@@ -15,15 +15,22 @@ from functools import partial
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.engine.history import UNDO_S, ChatHistory, ChatSummary, HistoryUnavailable
 from tui.wording.trail import short_name, spend_text
 from tui.screens.chat_dialogs import TextDialog
+from tui.widgets.redraw_table import RedrawTable
 
 COLUMNS = ("Title", "Group", "Models", "Date", "Spend")
 LISTED = 200  # the newest chats listed without a search (a search reaches every chat): the table's cost grows per row
+
+
+def screen_name(history: ChatHistory) -> str:
+    """The name the chats screen of `history` is installed under (one, kept between openings)."""
+    return f"chats-{id(history)}"
 
 
 def when(stamp: float, now: float) -> str:
@@ -59,7 +66,7 @@ class ChatsScreen(Screen[int | None]):
         Binding("enter", "open", "Open", id="chats.open", show=True),
         Binding("slash", "search", "Search", id="chats.search"),
         Binding("down", "to_list", "To the list", show=False),
-        Binding("r,f2", "rename", "Rename", id="chats.rename"),
+        Binding("r", "rename", "Rename", id="chats.rename"),
         Binding("d,delete", "delete", "Delete", id="chats.delete"),
         Binding("u", "undo", "Undo delete", id="chats.undo"),
     ]
@@ -70,7 +77,9 @@ class ChatsScreen(Screen[int | None]):
         self.now = now  # wall time, seconds
         self.chats: list[ChatSummary] = []
         self.undo: ChatSummary | None = None  # the last deleted chat, while it can come back
-        self.table: DataTable = DataTable(id="chats-table", cursor_type="row", zebra_stripes=True)
+        self.listings = 0  # how many times the list was shown (tests and benchmarks wait on it)
+        self.closed = True  # not on screen since it was last dismissed: the next resume is an opening
+        self.table: RedrawTable = RedrawTable(id="chats-table", cursor_type="row", zebra_stripes=True)
         self.search = Input(placeholder="search every chat (full text) … Enter: to the list", id="chats-search")
         self.empty = Static("", id="chats-empty", markup=False)
 
@@ -84,9 +93,17 @@ class ChatsScreen(Screen[int | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        """Focus starts in the search: what the user types is a search, never a rename or a delete
-        (the list's one-letter keys work once Enter or ↓ has moved there)."""
         self.table.add_columns(*COLUMNS)
+
+    def on_screen_resume(self) -> None:
+        """Each opening (the screen is kept between them, so only the list is made again) starts
+        with an empty search holding the focus: what the user types is a search, never a rename or
+        a delete (the list's one-letter keys work once Enter or ↓ has moved there). Coming back
+        from a dialog on top changes nothing."""
+        if not self.closed:
+            return
+        self.closed = False
+        self.search.value = ""
         self.search.focus()
         self.load("")
 
@@ -114,11 +131,12 @@ class ChatsScreen(Screen[int | None]):
         table = self.table
         table.clear()
         width = self.size.width or self.app.size.width
-        table.add_rows(row_for(c, now, width) for c in chats)
+        table.add_rows(tuple(map(Content, row_for(c, now, width))) for c in chats)  # text as typed, never markup
         if chats:
             table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
         self.empty.update(empty)
         self.empty.display = not chats
+        self.listings += 1
 
     @on(Input.Changed, "#chats-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -135,16 +153,22 @@ class ChatsScreen(Screen[int | None]):
 
     # -- actions -----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rename", "delete", "undo") and self.search.has_focus:
+            return False  # keys of the list: in the search they are letters typed (F2 is the doctor's everywhere)
         if action == "undo":
             return self.undo is not None
         if action in ("open", "rename", "delete"):
             return None if self.selected() is None else True
         return True
 
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # the footer shows the list's keys only while the list has focus
+
     def action_close(self) -> None:
         if self.search.has_focus and self.search.value:
             self.search.value = ""
             return
+        self.closed = True
         self.dismiss(None)
 
     def action_search(self) -> None:
@@ -162,6 +186,7 @@ class ChatsScreen(Screen[int | None]):
     def action_open(self) -> None:
         chat = self.selected()
         if chat is not None:
+            self.closed = True
             self.dismiss(chat.id)
 
     def action_rename(self) -> None:

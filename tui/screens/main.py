@@ -32,7 +32,7 @@ from tui.screens.chat_keys import CHAT_BINDINGS, ChatKeys
 from tui.screens.confirm import new_chat_question
 from tui.screens.disable_dialog import DisableChoice, DisableDialog
 from tui.screens.chats import ChatsScreen
-from tui.screens.doctor import Doctor
+from tui.screens.doctor import Doctor, DoctorScreen
 from tui.screens.help import HelpScreen, Section, binding_rows
 from tui.wording.events import check_summary, probe_summary
 from tui.widgets.chat_pane import ChatPane
@@ -281,9 +281,10 @@ class MainScreen(ChatKeys, Screen):
                                 ("enter", "Disable for the highlighted duration (5m at first)"),
                                 ("up / down", "Highlight a shorter / longer duration: 1m 5m 15m 1h until enabled"),
                                 *binding_rows(app, DisableDialog.BINDINGS[:1])]),
+            ("Setup doctor (f2)", binding_rows(app, DoctorScreen.BINDINGS)),
             ("Everywhere", [("tab / shift+tab", "Move between panels"),
                             ("^p", "Command palette: every action, per model and per group, themes"),
-                            ("^q", "Quit")]),
+                            *binding_rows(app, app.BINDINGS)]),
         ]
 
     def selected_model(self) -> str | None:

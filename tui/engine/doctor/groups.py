@@ -49,10 +49,13 @@ def _spread(ctx: Context, group: str) -> Check:
 
 
 def _key_identity(ctx: Context, provider: str) -> str | None:
-    """The same key (by fingerprint) under any variable is one key; a keyless provider is its own."""
+    """The same key (by fingerprint) under any variable is one key; a keyless provider is its own.
+    The demo gives every variable one placeholder: there, each variable stands for its own key."""
     client = ctx.engine.clients[provider]
     if client.provider.api_key_env is None:
         return None
+    if ctx.engine.demo:
+        return f"${client.provider.api_key_env}"
     return client.key_fingerprint() or f"${client.provider.api_key_env}"
 
 

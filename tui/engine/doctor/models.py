@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-from tui.engine.doctor import provider_api as api
 from tui.engine.doctor.context import Context
 from tui.engine.doctor.fixes import fix_for
 from tui.engine.doctor.result import Check, fail, ok, skip, warn
@@ -21,43 +20,51 @@ from tui.engine.text import did_you_mean, printable
 async def model_checks(ctx: Context, name: str) -> list[Check]:
     engine = ctx.engine
     cfg = engine.config.models[name]
-    listed = await _listed(ctx, cfg.provider)
-    checks = [_listing_check(ctx, name, listed)]
+    listed, unread = await _listed(ctx, cfg.provider)
+    checks = [_listing_check(ctx, name, listed, unread)]
     entry = listed.get(cfg.id) if listed else None
-    checks.append(_context(ctx, name, entry, listed is not None))
-    checks.append(_price(name, entry, cfg.price, listed is not None))
+    unlisted = listed is not None and entry is None  # the ✗ above says it: no warnings that follow from it
+    checks.append(_context(ctx, name, entry, listed is not None, unlisted))
+    checks.append(_price(name, entry, cfg.price, listed is not None, unlisted))
     checks.append(await _probe(ctx, name))
     checks.append(state_now(ctx, name))
     return checks
 
 
-async def _listed(ctx: Context, provider: str) -> dict[str, Listed] | None:
-    """The provider's model list by id; None when it could not be read (or --offline)."""
+async def _listed(ctx: Context, provider: str) -> tuple[dict[str, Listed] | None, str]:
+    """The provider's model list by id, or None and what the `listed` check says instead: why it was
+    not read (--offline, no key, its failure). The client sends nothing without its key, a public
+    list included."""
     client = ctx.engine.clients[provider]
-    if ctx.offline or not client.has_key() and not api.lists_publicly(client):
-        return None
+    if ctx.offline:
+        return None, "not checked (--offline)"
+    if not client.has_key():
+        return None, f"not checked: {provider} has no key (above)"
     reply = await ctx.listing_reply(provider)
-    return None if reply.failure is not None else reply.data
+    if reply.failure is not None:
+        return None, f"not checked: {provider}'s model list could not be read ({reply.failure.short()})"
+    return reply.data, ""
 
 
-def _listing_check(ctx: Context, name: str, listed: dict[str, Listed] | None) -> Check:
+def _listing_check(ctx: Context, name: str, listed: dict[str, Listed] | None, unread: str) -> Check:
     cfg = ctx.engine.config.models[name]
     if listed is None:
-        why = "--offline" if ctx.offline else f"{cfg.provider}'s model list could not be read"
-        return skip("model", name, "listed", f"not checked ({why})")
+        return skip("model", name, "listed", unread)
     if cfg.id in listed:
         return ok("model", name, "listed", f"listed by {cfg.provider}")
     return fail("model", name, "listed", f"'{cfg.id}' is not listed by {cfg.provider}{did_you_mean(cfg.id, listed)}",
                 "correct the id in groups.yaml (the chain skips this model as not found)")
 
 
-def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool) -> Check:
+def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool, unlisted: bool) -> Check:
     context = entry.context_length if entry is not None else None
     source = "listing"
     if context is None:
         context, source = ctx.engine.catalog.context_length(name), "shared state"
     if context is None and not listing_read:
         return skip("model", name, "context", "not known here, and no model list was read")
+    if context is None and unlisted:
+        return skip("model", name, "context", "not known: the model list lacks this id")
     if context is None:
         return warn("model", name, "context", "context length unknown",
                     "nothing needed: a conversation too long for it is then found out by the provider's 400, "
@@ -65,12 +72,15 @@ def _context(ctx: Context, name: str, entry: Listed | None, listing_read: bool) 
     return ok("model", name, "context", f"{context:,} tokens (from the {source})")
 
 
-def _price(name: str, entry: Listed | None, configured: tuple[float, float] | None, listing_read: bool) -> Check:
+def _price(name: str, entry: Listed | None, configured: tuple[float, float] | None, listing_read: bool,
+           unlisted: bool) -> Check:
     """The listing's price, else the one configured (`price:` in groups.yaml), per million tokens."""
     price, source = (entry.price, "the listing") if entry is not None and entry.price is not None else \
         (configured, "groups.yaml")
     if price is None and not listing_read:
         return skip("model", name, "price", "not in groups.yaml, and no model list was read")
+    if price is None and unlisted:
+        return skip("model", name, "price", "not in groups.yaml, and the model list lacks this id")
     if price is None:
         return warn("model", name, "price", "price unknown",
                     "add `price: {input: …, output: …}` (USD per million tokens) to the model in groups.yaml, "

@@ -8,6 +8,7 @@ first 12 hex digits of its sha256, what the state stores to notice a changed key
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from tui.engine.doctor import provider_api as api
@@ -32,10 +33,10 @@ async def provider_checks(ctx: Context, name: str) -> list[Check]:
     if not client.has_key():
         return [*checks, skip("provider", name, "endpoint", "not contacted without a key")]
     reply = await ctx.key_reply(name)
-    if ctx.engine.demo:  # the simulator: no key to verify, no TLS, no clock of its own
-        return [*checks, ok("provider", name, "key works", "simulated provider: no key to verify"),
-                _endpoint(ctx, name, reply)]
-    checks.append(_key_works(ctx, name, reply))
+    works = _key_works(ctx, name, reply)
+    if ctx.engine.demo:  # the simulator answers the key call (credit included), but has no TLS or clock of its own
+        return [*checks, replace(works, detail=f"simulated provider: {works.detail}"), _endpoint(ctx, name, reply)]
+    checks.append(works)
     checks.append(_endpoint(ctx, name, reply))
     tls = _tls(name, provider.base_url, reply)
     if tls is not None:

@@ -38,10 +38,13 @@ def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str
                **engine_options: Any) -> Opened:
     """The engine as `ModelFallback.from_files` opens it, or the checks that say why it cannot be.
 
-    Opening a state file takes its lock (the store checks at start that it can write): a lock that a
-    stuck process holds would block here for ever, so the engine is opened in a daemon thread and
-    waited for at most `health.timeout`; past that the lock is the finding and the other checks run
-    on a state kept in memory."""
+    The state file is opened without its lock (reading needs none): the lock and a write are the
+    state check's, run beside every other check and bounded by `health.timeout`, so a lock that a
+    stuck process holds costs no time before the checks start, and the models' states are still
+    read from the real file. Opening may still wait (a Redis that does not answer, a file system
+    that hangs), so the engine is opened in a daemon thread and waited for at most
+    `health.timeout` plus Redis's connect bound; past that the state is the finding and the other
+    checks run on a state kept in memory."""
     from tui.engine.api import ModelFallback, load_located
 
     try:
@@ -83,7 +86,8 @@ def _open_into(outcome: list, config_flag: str | None, state_flag: str | None, e
     from tui.engine.api import ModelFallback
 
     try:
-        outcome.append(ModelFallback.from_files(config_flag, state_flag, env=env, demo=demo, **engine_options))
+        outcome.append(ModelFallback.from_files(config_flag, state_flag, env=env, demo=demo, check_state=False,
+                                                **engine_options))
     except Exception as exc:  # noqa: BLE001 - handed to the waiting caller as is
         outcome.append(exc)
 

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from tui.engine.doctor.clock_skew import clock_check
@@ -61,16 +62,27 @@ async def in_thread(work: Callable[[], T], timeout: float) -> T:
 
 async def state_checks(ctx: Context) -> list[Check]:
     store = ctx.engine.store
+    offline = store.offline
+    # a Redis store that could not connect says so in a warning of its own: the redis check below
+    # is that finding (with its fix), so one unreachable Redis is one ✗, not three lines
+    told = [w for w in store.warnings if not (offline and offline in w)]
     checks = [warn("state", "", "state warning", printable(w), "read the warning: the state named was moved aside "
-                   "or is read-only here") for w in store.warnings]
+                   "or is read-only here") for w in told]
     located = ctx.engine.located[1].where if ctx.engine.located else None
     if store.location.startswith(("redis://", "rediss://")):
-        if store.offline:
-            checks.append(fail("state", "", "shared state", f"{store.location} offline ({printable(store.offline)}); "
-                               "working on a local copy", REDIS_FIX))
-        if isinstance(located, str):
-            checks += await _redis(ctx, located)
-        return checks
+        if not isinstance(located, str):  # no URL to check on a connection of our own: the store's word
+            if offline:
+                checks.append(fail("state", "", "shared state", f"{store.location} offline ({printable(offline)}); "
+                                   "working on a local copy", REDIS_FIX))
+            return checks
+        found = await _redis(ctx, located)
+        if offline and found[0].status != "ok":
+            found[0] = replace(found[0], detail=f"{found[0].detail} · meanwhile this machine works on a local copy")
+        elif offline:
+            checks.append(warn("state", "", "shared state", f"{store.location} was offline at start "
+                               f"({printable(offline)}) and answers now", "nothing to do if it stays up: every "
+                               "process reconnects by itself and pushes what it changed meanwhile"))
+        return checks + found
     if store.location == "memory":
         return [*checks, skip("state", "", "state file", "kept in memory: nothing shared with other processes")]
     return [*checks, await _file(ctx)]
@@ -84,8 +96,8 @@ async def _file(ctx: Context) -> Check:
         taken = await in_thread(lambda: store.take_lease(owner, owner, LEASE_S, clock.wall()), ctx.timeout)
     except TimeoutError:
         return fail("state", "", "state file", f"{store.location}: its lock was not free within {ctx.timeout:g}s",
-                    "another process holds the lock: look for a stuck modelfallback (or a network file system "
-                    "without locks)")
+                    f"another process holds {store.location}.lock and every modelfallback command waits for it: "
+                    "look for a stuck one (fuser -v names it), or a network file system without locks")
     except OSError as exc:
         return fail("state", "", "state file", printable(str(exc)),
                     "name a folder this user can write with --state or $MODELFALLBACK_STATE, or fix its permissions")

@@ -1,10 +1,12 @@
-"""What a simulated provider publishes about its models, in OpenRouter's documented shapes.
+"""What a simulated provider publishes about its models and its key, in OpenRouter's documented shapes.
 
 `GET /models` lists ids with `context_length`, `pricing` (USD per token, as strings) and
 `supported_parameters`; `GET /models/{author}/{slug}/endpoints` gives each endpoint's `status`
 (0 is fine, negative is degraded or down) and uptime over the last 5 minutes, 30 minutes and day
 (percent), with latency and throughput percentiles. A listed price also makes the simulator
 report `usage.cost` (prompt × prompt price + completion × completion price), as OpenRouter does.
+`GET /key` tells the key's credit limit, what is left and what was used (`Account`): the one cheap
+call that proves an OpenRouter key.
 """
 
 from __future__ import annotations
@@ -32,6 +34,23 @@ class Listing:
         if self.prompt_price is None or self.completion_price is None:
             return None
         return round(prompt_tokens * self.prompt_price + completion_tokens * self.completion_price, 10)
+
+
+@dataclass(frozen=True)
+class Account:
+    """The simulated key's account: its credit limit in USD (None: no limit) and what it used."""
+
+    limit: float | None = None
+    usage: float = 0.0
+
+
+def key_body(account: Account) -> dict:
+    """The `GET /key` body. Its `label` is OpenRouter's shortened key; the simulated key has none."""
+    remaining = None if account.limit is None else round(account.limit - account.usage, 10)
+    return {"data": {"label": "sim-key...", "limit": account.limit, "limit_reset": None,
+                     "limit_remaining": remaining, "include_byok_in_limit": False, "usage": account.usage,
+                     "usage_daily": account.usage, "usage_weekly": account.usage, "usage_monthly": account.usage,
+                     "byok_usage": 0, "is_free_tier": False}}
 
 
 def _price(value: float | None) -> str:

@@ -43,7 +43,7 @@ from tui.engine.config import Config
 from tui.engine.sim.behaviours import (
     Behaviour, CutMidStream, Healthy, RateLimited, Unavailable,
 )
-from tui.engine.sim.catalog import Listing
+from tui.engine.sim.catalog import Account, Listing
 from tui.engine.sim.script import ChatsOnly, Flaky, KeepAlive, Sequence, Timeline
 from tui.engine.sim.transport import SimulatorTransport
 
@@ -51,6 +51,7 @@ DEMO_NOTICE = "Demo mode: simulated providers, no network, no API key"
 DEMO_CONFIG = Path(__file__).with_name("demo_groups.yaml")  # the default groups plus `direct`, across APIs
 DEMO_SEED = 3
 DEMO_KEY = "demo-no-key-needed"
+DEMO_ACCOUNT = Account(limit=25.0, usage=3.17)  # what the demo's OpenRouter key endpoint tells: a limit, some used
 
 
 def demo_scripts() -> dict[str, Behaviour]:
@@ -109,7 +110,7 @@ def demo_catalog(models: Iterable[str] = ()) -> dict[str, Listing]:
 def demo_transport(clock: Clock | None = None, speed: float = 1.0, models: Iterable[str] = ()) -> SimulatorTransport:
     """The transport `--demo` gives every provider client (`models`: the configured model ids)."""
     return SimulatorTransport(demo_scripts(), default=Healthy(), seed=DEMO_SEED, clock=clock,
-                              speed=speed, catalog=demo_catalog(models))
+                              speed=speed, catalog=demo_catalog(models), account=DEMO_ACCOUNT)
 
 
 def demo_env(config: Config | None = None) -> dict[str, str]:

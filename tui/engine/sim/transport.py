@@ -34,7 +34,7 @@ from tui.engine.sim.behaviours import (
 from tui.engine.sim.script import (
     NodeState, PickContext, resolve,
 )
-from tui.engine.sim.catalog import Listing, endpoints_body, models_body
+from tui.engine.sim.catalog import Account, Listing, endpoints_body, key_body, models_body
 from tui.engine.sim.text import answer_tokens, last_user_text, prompt_tokens
 from tui.engine.sim.wires import OPENAI, Writer, chat_api, error_reply, gemini_model, listing, listing_api, \
     request_facts, writer_for
@@ -125,17 +125,19 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
     `requests` records `(model, path)` for every request (model is None for `GET /models`), so
     tests can assert that a model got no request. `catalog` is what the provider publishes about
     its models (`GET /models`, `GET /models/{id}/endpoints`, and the price behind `usage.cost`);
-    without one, the scripted models are listed with an 8k context and no price.
+    without one, the scripted models are listed with an 8k context and no price. `account` is what
+    `GET /key` tells about the key (sent without a key, that call is refused, as OpenRouter does).
     """
 
     def __init__(self, scripts: Mapping[str, Behaviour], *, default: Behaviour = Healthy(),
                  seed: int = 0, clock: Clock | None = None, speed: float = 1.0,
-                 catalog: Mapping[str, Listing] | None = None) -> None:
+                 catalog: Mapping[str, Listing] | None = None, account: Account | None = None) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")
         self.scripts: dict[str, Behaviour] = dict(scripts)
         self.catalog: dict[str, Listing] = dict(catalog) if catalog is not None else {
             model: Listing(context_length=8192) for model in scripts}
+        self.account = account if account is not None else Account()  # no limit on the key
         self.default = default
         self.seed = seed
         self.clock: Clock = clock or SystemClock()
@@ -159,6 +161,11 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
         if request.method == "GET" and path.rstrip("/").endswith("/models"):
             self.requests.append((None, path))
             return _json_response(200, listing(listing_api(path, request.headers), self.catalog, path, models_body))
+        if request.method == "GET" and path.rstrip("/").endswith("/key"):
+            self.requests.append((None, path))
+            if not request.headers.get("authorization", "").removeprefix("Bearer ").strip():
+                return _json_response(401, {"error": {"code": 401, "message": "No auth credentials found"}})
+            return _json_response(200, key_body(self.account))
         if request.method == "GET" and path.rstrip("/").endswith("/endpoints") and "/models/" in path:
             self.requests.append((None, path))
             model = path.rstrip("/").split("/models/", 1)[1].rsplit("/endpoints", 1)[0]

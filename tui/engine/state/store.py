@@ -47,12 +47,14 @@ class StateStore(Protocol):
         """Write what is pending and let go of connections and threads (after `flush`)."""
 
 
-def open_store(location: str | Path | None) -> StateStore:
-    """The store `location` names: None (memory), a file path, or a redis:// URL."""
+def open_store(location: str | Path | None, *, check_writable: bool = True) -> StateStore:
+    """The store `location` names: None (memory), a file path, or a redis:// URL. `check_writable`
+    False: a state file is read but not locked and test-written at open (the caller checks that
+    itself, bounded; a Redis store's local copy is never checked at open)."""
     if is_redis_url(location):
         from tui.engine.state.redis_store import RedisStore  # the `redis` extra; a clear error without it
 
         return RedisStore(str(location))
     from tui.engine.state.file_store import FileStore
 
-    return FileStore(location)
+    return FileStore(location, check_writable=check_writable)
