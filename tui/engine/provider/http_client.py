@@ -8,12 +8,14 @@ well, but loses most of its throughput as requests in flight grow, where aiohttp
 aiohttp is optional (the `aiohttp` extra) and costs a noticeable import, so by default a client
 starts on httpx's pool and moves to aiohttp's (imported on a worker thread meanwhile) once more
 than a few requests (`crowd_transport.CROWD`) are in flight; a one-shot `chat` never pays for it. `MODELFALLBACK_HTTP`
-overrides the choice: `httpx` (httpx's pool only), `aiohttp` (from the first request), `auto`.
+overrides the choice: `httpx` (httpx's pool only), `aiohttp` (from the first request), `auto`;
+without it, `DEFAULT_CHOICE` decides (`auto`, or `aiohttp` for a headless `serve`).
 An injected transport (the simulator, a test's) is used as it is.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import importlib.util
 import os
@@ -35,10 +37,18 @@ def aiohttp_available() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
+# The choice when MODELFALLBACK_HTTP makes none, for the code running in this context: `serve`
+# sets `aiohttp` for its run (a server has many requests in flight from its first second, and a
+# fresh process on httpx's pool answered 64 clients at 53-180 requests/s until its move to
+# aiohttp's, against 320-420 starting there); everything else keeps `auto`. A context variable,
+# not a global: it holds for the tasks of the run that set it and nowhere else.
+DEFAULT_CHOICE: contextvars.ContextVar[str] = contextvars.ContextVar("modelfallback_http_default", default="auto")
+
+
 def transport_choice() -> str:
-    """`MODELFALLBACK_HTTP` when it is one of CHOICES, else `auto`."""
-    value = os.environ.get("MODELFALLBACK_HTTP", "auto").strip().lower()
-    return value if value in CHOICES else "auto"
+    """`MODELFALLBACK_HTTP` when it is one of CHOICES, else DEFAULT_CHOICE's value (`auto`)."""
+    value = os.environ.get("MODELFALLBACK_HTTP", "").strip().lower()
+    return value if value in CHOICES else DEFAULT_CHOICE.get()
 
 
 def make_http_client(transport: httpx.AsyncBaseTransport | None, verify: ssl.SSLContext | bool, *,
