@@ -83,3 +83,37 @@ async def test_up_and_down_on_an_empty_prompt_recall_this_chat_s_prompts(tmp_pat
         await pilot.pause()
         await pilot.press("up")
         assert prompt.value == ""
+
+
+def burst(app, keys: list[str]) -> None:
+    """Keys arriving together, as a terminal hands them over when a script, a paste without bracketed
+    paste or dictation types them: all queued before the app handles the first."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_keys_typed_in_one_burst_reach_the_prompt_before_enter_sends_it(tmp_path):
+    app = app_for(sim_engine(tmp_path, {}), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.main.chat.prompt
+        burst(app, [*"one", "ctrl+j", *"two", "enter"])
+        await answer_done(pilot)
+        assert app.main.chat.history[0].content == "one\ntwo"  # every key, in order, then sent
+        assert prompt.value == ""
+
+
+async def test_keys_typed_in_one_burst_reach_a_multi_line_dialog_before_ctrl_s_keeps_it(tmp_path):
+    from tui.screens.chat_dialogs import TextDialog
+
+    app = app_for(sim_engine(tmp_path, {}), tmp_path)
+    kept: list[str | None] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(TextDialog("System prompt", "be ", multiline=True), kept.append)
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), what="the dialog")
+        await pilot.pause()
+        app.screen.query_one("#dialog-text").move_cursor((0, 3))
+        burst(app, [*"terse", "ctrl+s"])
+        await wait_until(pilot, lambda: kept, what="the dialog to close")
+    assert kept == ["be terse"]

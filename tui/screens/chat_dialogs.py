@@ -83,6 +83,12 @@ class TextDialog(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def action_keep(self) -> None:
+        """ctrl+s is a priority binding: it runs before keys typed just before it (in one burst)
+        reach the text, so the text is read once the text's widget has handled them."""
+        widget = self.query_one("#dialog-text")
+        widget.call_later(self.call_later, self._keep_now)  # behind its keys, then on this screen
+
+    def _keep_now(self) -> None:
         widget = self.query_one("#dialog-text")
         self.dismiss(widget.text if isinstance(widget, TextArea) else widget.value)
 

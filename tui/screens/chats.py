@@ -95,6 +95,11 @@ class ChatsScreen(Screen[int | None]):
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
 
+    def close(self) -> None:
+        """Leaving: the next opening starts a fresh list (its old rows are not drawn meanwhile)."""
+        self.closed = True
+        self.table.display = False
+
     def on_screen_resume(self) -> None:
         """Each opening (the screen is kept between them, so only the list is made again) starts
         with an empty search holding the focus: what the user types is a search, never a rename or
@@ -136,6 +141,7 @@ class ChatsScreen(Screen[int | None]):
             table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
         self.empty.update(empty)
         self.empty.display = not chats
+        table.display = True
         self.listings += 1
 
     @on(Input.Changed, "#chats-search")
@@ -168,7 +174,7 @@ class ChatsScreen(Screen[int | None]):
         if self.search.has_focus and self.search.value:
             self.search.value = ""
             return
-        self.closed = True
+        self.close()
         self.dismiss(None)
 
     def action_search(self) -> None:
@@ -186,7 +192,7 @@ class ChatsScreen(Screen[int | None]):
     def action_open(self) -> None:
         chat = self.selected()
         if chat is not None:
-            self.closed = True
+            self.close()
             self.dismiss(chat.id)
 
     def action_rename(self) -> None:

@@ -64,12 +64,15 @@ class PromptInput(TextArea):
         self.load_text(text)
         self.move_cursor(self.document.end)
 
+    # Enter and the new-line keys are priority bindings: they run as the app receives the key, before
+    # keys that arrived with them in one burst (a paste without bracketed paste, a script, dictation)
+    # have reached this widget. `call_later` queues the action behind those keys.
     def action_submit(self) -> None:
-        self.post_message(self.Submitted(self, self.text))
+        self.call_later(lambda: self.post_message(self.Submitted(self, self.text)))
 
     def action_newline(self) -> None:
         self._wake()
-        self.insert("\n")
+        self.call_later(self.insert, "\n")
 
     def restore(self, text: str) -> None:
         """Put a prompt back (after a failed send) unless the user already typed a new one."""
