@@ -46,3 +46,28 @@ async def test_cancellation_closes_the_connection(client: ProviderClient, fault_
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await fault_server.wait_connections(0, timeout=1.0)
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_cookie_the_provider_sets_goes_back_with_the_next_request(monkeypatch, fault_server: FaultServer,
+                                                                          transport: str) -> None:
+    """The client keeps httpx's cookie jar (a load balancer's stickiness cookie, say) on either pool,
+    while a response that sets no cookie leaves the jar as it was."""
+    from conftest import KEY
+
+    from tui.engine.config import ProviderConfig
+
+    monkeypatch.setenv("MODELFALLBACK_HTTP", transport)
+    client = ProviderClient(ProviderConfig("loop", fault_server.base_url, "LOOP_KEY"), env={"LOOP_KEY": KEY})
+    try:
+        fault_server.script("m", Stream(tokens=1))
+        assert (await run(client, "m"))[1] is None
+        fault_server.script("set", Stream(tokens=1, headers={"Set-Cookie": "lb=node-7; Path=/"}))
+        assert (await run(client, "set"))[1] is None
+        fault_server.script("m", Stream(tokens=1))
+        assert (await run(client, "m"))[1] is None
+        assert (await run(client, "m"))[1] is None
+    finally:
+        await client.aclose()
+    sent = [r.headers.get("cookie") for r in fault_server.requests]
+    assert sent == [None, None, "lb=node-7", "lb=node-7"]

@@ -108,3 +108,26 @@ async def test_an_injected_transport_is_used_as_it_is(monkeypatch) -> None:
         assert client._transport is injected
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"lb": "node-7"}])
+async def test_a_request_is_built_as_the_clients_build_request_builds_it(cookies: dict[str, str]) -> None:
+    """`RequestMaker` skips the per-request work that repeats (URL parsing, header merging), not
+    anything that goes on the wire: same method, URL, headers (in order) and body, with or without
+    a cookie in the jar; twice, so the remembered URL and headers are checked too."""
+    client = http_client.make_http_client(httpx.MockTransport(lambda request: httpx.Response(204)), False)
+    for name, value in cookies.items():
+        client.cookies.set(name, value, domain="127.0.0.1")
+    maker = http_client.RequestMaker(client)
+    url = "http://127.0.0.1:9/v1/chat/completions"
+    headers = {"User-Agent": "modelfallback/0.1", "Accept": "text/event-stream", "Authorization": "Bearer k"}
+    timeout = httpx.Timeout(None, connect=3.0, pool=3.0)
+    try:
+        for _ in range(2):
+            ours = maker.build("POST", url, headers, BODY, timeout)
+            theirs = client.build_request("POST", url, json=BODY, headers=headers, timeout=timeout)
+            assert (ours.method, ours.url, ours.headers.raw, ours.content, ours.extensions) == \
+                (theirs.method, theirs.url, theirs.headers.raw, theirs.content, theirs.extensions)
+        assert ("cookie" in ours.headers) == bool(cookies)
+    finally:
+        await client.aclose()

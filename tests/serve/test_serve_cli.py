@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -116,3 +117,33 @@ def test_kill_9_mid_stream_loses_no_state(tmp_path: Path) -> None:
                          env={**os.environ, "MF_SERVE_KEY": KEY})
     rows = {row["model"]: row for row in json.loads(out.stdout)["models"]}
     assert rows["bad"]["status"] == "disabled" and rows["good"]["status"] != "disabled"
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "aiohttp"), ("httpx", "httpx"), ("auto", "auto")])
+async def test_headless_serve_starts_its_upstream_on_aiohttps_pool(monkeypatch: pytest.MonkeyPatch,
+                                                                   setting: str | None, expected: str) -> None:
+    """A server has many requests in flight from its first second: `serve` starts the engine's
+    clients on aiohttp's pool unless MODELFALLBACK_HTTP says otherwise, for its own run only."""
+    import argparse
+
+    from tui.cli import serve as serve_cli
+    from tui.engine.provider import http_client
+
+    if setting is None:
+        monkeypatch.delenv("MODELFALLBACK_HTTP", raising=False)
+    else:
+        monkeypatch.setenv("MODELFALLBACK_HTTP", setting)
+    seen: list[str] = []
+
+    class Opened(Exception):
+        pass
+
+    def open_engine(args: argparse.Namespace) -> None:
+        seen.append(http_client.transport_choice())
+        raise Opened
+
+    monkeypatch.setattr(serve_cli, "open_engine", open_engine)
+    with pytest.raises(Opened):
+        await asyncio.create_task(serve_cli.run(argparse.Namespace()))
+    assert seen == [expected]
+    assert http_client.transport_choice() == (setting or "auto")  # outside serve's run: as it was

@@ -16,6 +16,7 @@ import sys
 
 from tui.cli.common import EXIT_OK, UsageError, open_engine, print_notices
 from tui.engine.api import ModelFallback
+from tui.engine.provider.http_client import DEFAULT_CHOICE
 from tui.engine.serve import server as serve_server
 from tui.engine.serve.server import DEFAULT_LISTEN, LocalServer, ServeError, require
 from tui.engine.serve.traffic import Served
@@ -51,6 +52,7 @@ async def run(args: argparse.Namespace) -> int:
         require()
     except ServeError as exc:
         raise UsageError(str(exc)) from None
+    DEFAULT_CHOICE.set("aiohttp")  # a server's upstream pool (http_client.DEFAULT_CHOICE says why)
     engine = open_engine(args)
     server = open_server(engine, args.listen or DEFAULT_LISTEN, args.token_env, signals=True)
     print_notices(engine)

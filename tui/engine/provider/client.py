@@ -30,7 +30,7 @@ from tui.engine.provider.adapter import Adapter, Listed
 from tui.engine.provider.answer import AnswerItem, Delta, Done
 from tui.engine.provider.apis import adapter_for
 from tui.engine.provider.classify import short_detail
-from tui.engine.provider.http_client import make_http_client
+from tui.engine.provider.http_client import RequestMaker, make_http_client
 from tui.engine.provider.read_deadline import ReadDeadline
 from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.transport_errors import classify_exception
@@ -93,6 +93,7 @@ class ProviderClient:
         self._transport = transport
         self._clock = clock or SystemClock()
         self._http: httpx.AsyncClient | None = None
+        self._requests: RequestMaker | None = None
         self._timeouts: dict[float, httpx.Timeout] = {}  # by connect timeout: one object, not one per request
         self.adapter: Adapter = adapter_for(provider)
         self._base = self.adapter.base
@@ -136,6 +137,7 @@ class ProviderClient:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = make_http_client(self._transport, self._tls())
+            self._requests = RequestMaker(self._http)
         return self._http
 
     def _tls(self) -> ssl.SSLContext | bool:
@@ -161,6 +163,8 @@ class ProviderClient:
         """Send and wait for the response headers, bounded by `deadline` (loop time): by `reads`'
         timer when given (a chat: that timer then bounds the first read too), else by its own."""
         client = self._client()
+        requests = self._requests
+        assert requests is not None
         import httpx
 
         timeout = self._timeouts.get(connect_timeout)
@@ -169,8 +173,7 @@ class ProviderClient:
             self._timeouts[connect_timeout] = timeout
         headers = self._headers(accept)
         try:
-            request = client.build_request(method, self._base + path, json=json_body, headers=headers,
-                                           timeout=timeout)
+            request = requests.build(method, self._base + path, headers, json_body, timeout)
         except (UnicodeError, TypeError, ValueError) as exc:  # our side: nothing left the machine
             raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
         try:

@@ -8,15 +8,19 @@ well, but loses most of its throughput as requests in flight grow, where aiohttp
 aiohttp is optional (the `aiohttp` extra) and costs a noticeable import, so by default a client
 starts on httpx's pool and moves to aiohttp's (imported on a worker thread meanwhile) once more
 than a few requests (`crowd_transport.CROWD`) are in flight; a one-shot `chat` never pays for it. `MODELFALLBACK_HTTP`
-overrides the choice: `httpx` (httpx's pool only), `aiohttp` (from the first request), `auto`.
+overrides the choice: `httpx` (httpx's pool only), `aiohttp` (from the first request), `auto`;
+without it, `DEFAULT_CHOICE` decides (`auto`, or `aiohttp` for a headless `serve`).
 An injected transport (the simulator, a test's) is used as it is.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import importlib.util
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import ssl
@@ -25,16 +29,26 @@ if TYPE_CHECKING:
 
 KEEPALIVE = 64
 CHOICES = ("auto", "httpx", "aiohttp")
+SET_COOKIE = (b"set-cookie", b"set-cookie2")  # the headers a cookie jar reads from a response
+KEEP = 256  # URLs and header sets remembered per client (a few paths; header sets change with the key)
 
 
 def aiohttp_available() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
+# The choice when MODELFALLBACK_HTTP makes none, for the code running in this context: `serve`
+# sets `aiohttp` for its run (a server has many requests in flight from its first second, and a
+# fresh process on httpx's pool answered 64 clients at 53-180 requests/s until its move to
+# aiohttp's, against 320-420 starting there); everything else keeps `auto`. A context variable,
+# not a global: it holds for the tasks of the run that set it and nowhere else.
+DEFAULT_CHOICE: contextvars.ContextVar[str] = contextvars.ContextVar("modelfallback_http_default", default="auto")
+
+
 def transport_choice() -> str:
-    """`MODELFALLBACK_HTTP` when it is one of CHOICES, else `auto`."""
-    value = os.environ.get("MODELFALLBACK_HTTP", "auto").strip().lower()
-    return value if value in CHOICES else "auto"
+    """`MODELFALLBACK_HTTP` when it is one of CHOICES, else DEFAULT_CHOICE's value (`auto`)."""
+    value = os.environ.get("MODELFALLBACK_HTTP", "").strip().lower()
+    return value if value in CHOICES else DEFAULT_CHOICE.get()
 
 
 def make_http_client(transport: httpx.AsyncBaseTransport | None, verify: ssl.SSLContext | bool, *,
@@ -62,5 +76,72 @@ def make_http_client(transport: httpx.AsyncBaseTransport | None, verify: ssl.SSL
                 from tui.engine.provider.crowd_transport import CrowdTransport
 
                 transport = CrowdTransport(httpx.AsyncHTTPTransport(verify=verify, limits=limits), verify)
-    return httpx.AsyncClient(transport=transport, follow_redirects=False, timeout=httpx.Timeout(None),
-                             verify=verify, limits=limits)
+    return _client_class()(transport=transport, follow_redirects=False, timeout=httpx.Timeout(None), verify=verify,
+                           limits=limits)
+
+
+@functools.cache
+def _client_class() -> type[httpx.AsyncClient]:
+    """httpx's client with a cookie jar that skips the work for a response that sets no cookie.
+
+    httpx hands every response to its jar, building two urllib compatibility objects first, and
+    the jar then finds no Set-Cookie header in a provider's usual answer: about a tenth of the
+    engine's cost per request at hundreds of requests a second. Cookies that are set are kept
+    and sent back exactly as httpx does (the jar is httpx's own)."""
+    import httpx
+
+    class Cookies(httpx.Cookies):
+        def extract_cookies(self, response: httpx.Response) -> None:
+            for key, _ in response.headers.raw:
+                if key.lower() in SET_COOKIE:
+                    super().extract_cookies(response)
+                    return
+
+    class Client(httpx.AsyncClient):
+        # httpx keeps the jar in `_cookies` (set in its __init__, read through `cookies`); httpx is
+        # pinned below 0.29 in pyproject.toml, and tests/integration/test_http_transports.py checks it
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._cookies = Cookies(self._cookies)
+
+        @property  # type: ignore[override]
+        def cookies(self) -> httpx.Cookies:
+            return self._cookies
+
+        @cookies.setter
+        def cookies(self, cookies: Any) -> None:
+            self._cookies = Cookies(cookies)
+
+    return Client
+
+
+class RequestMaker:
+    """Builds one client's requests as `client.build_request` does, without redoing per request
+    what does not change: the URL of each path is parsed once, and the client's default headers
+    merged with a given set of headers once (the set changes only with the key). Cookies and the
+    timeout go on the request as `build_request` puts them."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self._urls: dict[str, httpx.URL] = {}
+        self._merged: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
+
+    def build(self, method: str, url: str, headers: Mapping[str, str], json_body: Any,
+              timeout: httpx.Timeout) -> httpx.Request:
+        import httpx
+
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= KEEP:  # a listing's page tokens make new URLs: keep the memory bounded
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
+        key = tuple(headers.items())
+        merged = self._merged.get(key)
+        if merged is None:
+            if len(self._merged) >= KEEP:
+                self._merged.clear()
+            merged = self._merged[key] = httpx.Headers(self.client.headers)
+            merged.update(headers)
+        cookies = self.client.cookies
+        return httpx.Request(method, parsed, json=json_body, headers=merged, cookies=cookies if cookies else None,
+                             extensions={"timeout": timeout.as_dict()})

@@ -84,6 +84,44 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class CoalescedWrites:
+    """A connection's transport whose writes within one turn of the event loop leave as one.
+
+    uvicorn writes a response's status line and headers, then its body, as separate writes: two
+    packets, two wakeups of the client and two system calls where one does (a whole answer's
+    headers and body come from one `send_body`, a stream's headers and first token from one
+    step of the relay). Written data goes out at the end of the turn, and before a close; the
+    rest (flow control, `is_closing`, `abort`, peer addresses) is the transport's own."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def writelines(self, lines: Any) -> None:
+        for data in lines:
+            self.write(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def _guarded_protocol(header_timeout: float) -> type:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -109,6 +147,7 @@ def _guarded_protocol(header_timeout: float) -> type:
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
+            self.transport = CoalescedWrites(transport, self.loop)
             self._arm()
 
         def on_message_begin(self) -> None:
