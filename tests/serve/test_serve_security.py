@@ -169,3 +169,16 @@ async def test_fuzzed_bodies_get_an_answer_or_a_clean_error(fuzz_client: httpx.A
         assert error["type"] == "error" and error["error"]["message"]
     else:
         assert error["error"]["message"] and error["error"]["type"]
+
+
+async def test_a_forwarded_for_header_never_names_the_client(tmp_path, fault_server: FaultServer) -> None:
+    """Nothing stands in front of the endpoint, so the client shown is the socket's peer: a local
+    program cannot put another address in the traffic view or the log with X-Forwarded-For."""
+    fault_server.script("bad", Reply("hello"))
+    async with served(tmp_path, fault_server) as s, s.client() as client:
+        del client.headers["user-agent"]  # without one, the peer's address names the client
+        r = await client.post("/v1/chat/completions", json=chat_body(),
+                              headers={"x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https"})
+        assert r.status_code == 200
+        [record] = s.app.traffic.recent
+        assert record.client.startswith("127.0.0.1:") and "203.0.113.9" not in served_line(record)

@@ -204,7 +204,8 @@ class LocalServer:
         self.host, self.port = self.sock.getsockname()[:2]
         config = uvicorn.Config(app, http=_guarded_protocol(header_timeout), lifespan="off", access_log=False,
                                 log_level="warning", timeout_keep_alive=int(KEEP_ALIVE_S), server_header=False,
-                                timeout_graceful_shutdown=2)
+                                timeout_graceful_shutdown=2,
+                                proxy_headers=False)  # no proxy in front: the client is the socket's peer
         self.server = _uvicorn_server(config, signals)
         self._task: asyncio.Task | None = None
 
