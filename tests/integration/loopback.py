@@ -15,6 +15,7 @@ KEY = "sk-test-loopback-0123456789"
 TTFT = STALL = 0.5
 MARGIN = 1.0  # generous: the budget plus this is the most a call may take
 POLICY = Policy(connect_timeout=0.5, ttft_timeout=TTFT, stall_timeout=STALL)
+ROOMY = Policy(connect_timeout=5, ttft_timeout=5, stall_timeout=5)  # for tests of anything but a deadline
 
 
 def request(stream: bool = True, **kw: object) -> ChatRequest:

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from faultserver import FaultServer, Stream, completion
-from loopback import POLICY, request, run
+from loopback import KEY, POLICY, ROOMY, request, run
 
 from tui.engine.config import Policy
 from tui.engine.provider.client import Delta, ProviderClient
@@ -16,10 +16,10 @@ from tui.engine.provider.client import Delta, ProviderClient
 async def test_connections_are_reused(client: ProviderClient, fault_server: FaultServer) -> None:
     fault_server.script("m", Stream(tokens=2))
     for _ in range(3):
-        _, error, _ = await run(client, "m")
+        _, error, _ = await run(client, "m", policy=ROOMY)
         assert error is None
     fault_server.script("n", completion("hi"))
-    assert (await run(client, "n", stream=False))[1] is None
+    assert (await run(client, "n", stream=False, policy=ROOMY))[1] is None
     assert fault_server.connections_total == 1
 
 
@@ -53,20 +53,18 @@ async def test_a_cookie_the_provider_sets_goes_back_with_the_next_request(monkey
                                                                           transport: str) -> None:
     """The client keeps httpx's cookie jar (a load balancer's stickiness cookie, say) on either pool,
     while a response that sets no cookie leaves the jar as it was."""
-    from conftest import KEY
-
     from tui.engine.config import ProviderConfig
 
     monkeypatch.setenv("MODELFALLBACK_HTTP", transport)
     client = ProviderClient(ProviderConfig("loop", fault_server.base_url, "LOOP_KEY"), env={"LOOP_KEY": KEY})
     try:
         fault_server.script("m", Stream(tokens=1))
-        assert (await run(client, "m"))[1] is None
+        assert (await run(client, "m", policy=ROOMY))[1] is None
         fault_server.script("set", Stream(tokens=1, headers={"Set-Cookie": "lb=node-7; Path=/"}))
-        assert (await run(client, "set"))[1] is None
+        assert (await run(client, "set", policy=ROOMY))[1] is None
         fault_server.script("m", Stream(tokens=1))
-        assert (await run(client, "m"))[1] is None
-        assert (await run(client, "m"))[1] is None
+        assert (await run(client, "m", policy=ROOMY))[1] is None
+        assert (await run(client, "m", policy=ROOMY))[1] is None
     finally:
         await client.aclose()
     sent = [r.headers.get("cookie") for r in fault_server.requests]

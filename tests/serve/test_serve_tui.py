@@ -47,7 +47,12 @@ async def test_served_requests_show_live_and_a_tui_disable_counts_at_once(tmp_pa
             assert r.headers["x-modelfallback-model"] == "good"  # out at once, for the very next request
         panel = app.main.query_one(TrafficPanel)
         await _until(pilot, lambda: panel.row_count == 2, "two rows in the traffic panel")
-        app.main.tick()
+
+        def streamed_one_done() -> bool:  # the client may hold the whole stream before the server's record ends
+            app.main.tick()
+            return str(panel.get_row_at(1)[5]) == "done"
+
+        await _until(pilot, streamed_one_done, "the streamed request's row to say done")
         await pilot.pause()
         rows = [[str(cell) for cell in panel.get_row_at(i)] for i in range(2)]
         assert rows[0][1] == "aider/0.80" and rows[0][2] == "/v1/chat/completions" and rows[0][4] == "bad"
