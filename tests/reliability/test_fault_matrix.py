@@ -29,10 +29,10 @@ import json
 from pathlib import Path
 
 import pytest
-from fault_table import APIS, BAD5_TEXT, FAULTS, HEADERS_SILENCE, NATIVE, Fault
+from fault_table import APIS, BAD5_TEXT, FAULTS, HEADERS_SILENCE, NATIVE, SLOW_MIN, Fault
 from faultserver import FaultServer, Stream, completion
 
-from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, GOOD_TEXT, GOOD_TOKENS, MARGIN, ROOMY, TTFT,
+from reliability_kit import (ALT_CANARY, BAD_TEXT_TOKENS, CANARY, GOOD_TEXT, GOOD_TOKENS, MARGIN, ROOMY, STALL,
                              assert_no_canary, drive, matrix_engine)
 # httpx and each adapter loaded before any cell's clock starts (the engine imports them on first use,
 # which on a loaded machine can take longer than a cell's 0.2 s budget)
@@ -79,12 +79,12 @@ def assert_keys_went_to_their_own_provider(server: FaultServer, api: str = "open
         assert other not in json.dumps(request.headers) and other.encode() not in request.body
 
 
-def deadlines(fault: Fault, tries: tuple) -> dict[str, float]:
-    """bad's connect, first-token and stall deadlines: the short ones where the fault is a deadline's
-    to end (a hang, silence, a stall, a wait, or what such a deadline decides), roomy ones where it
-    ends by itself (an error, a cut, malformed data), so a pause of a busy machine never turns such a
-    fault into a timeout."""
-    if fault.min_s > 0 or fault.budget >= TTFT or any(kind == "timeout" for _, kind, _ in tries):
+def deadlines(fault: Fault) -> dict[str, float]:
+    """bad's connect, first-token and stall deadlines: the short ones where one of them ends the fault
+    (a hang, silence or a stall: the rows that cost at least SLOW_MIN; a stream held open after its
+    last chunk, which the stall deadline closes), roomy ones where the fault ends by itself (an error,
+    a wait for Retry-After, a cut, malformed data), so a busy machine's pause never reads as a timeout."""
+    if fault.min_s == SLOW_MIN or (fault.recovers and fault.budget == STALL and not fault.min_s):
         return {}
     return {"ttft": ROOMY, "stall": ROOMY, "connect": ROOMY}
 
@@ -101,7 +101,7 @@ async def test_fault_cell(fault: Fault, stream: bool, position: str, api: str, t
     loop_server.script("good", good_behaviour(stream))
     loop_server.script("pre", good_behaviour(stream))  # never asked: it is disabled by hand
     engine = matrix_engine(tmp_path, loop_server.base_url if api == "openai" else loop_server.url,
-                           loop_server.base_url, api=api, **deadlines(fault, tries))
+                           loop_server.base_url, api=api, **deadlines(fault))
     group = position
     if position == "last":
         engine.disable("pre", 3600, reason="out for the test")

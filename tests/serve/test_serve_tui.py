@@ -33,13 +33,13 @@ async def test_served_requests_show_live_and_a_tui_disable_counts_at_once(tmp_pa
 
     fault_server.script("bad", Reply("from bad"))
     fault_server.script("good", Stream(tokens=["from ", "good"]))
-    engine = make_engine(tmp_path, fault_server)
+    engine = make_engine(tmp_path, fault_server, ttft=5.0)  # no deadline under test: a pause is not a timeout
     server = LocalServer(ServeApp(engine), "127.0.0.1", 0)
     app = make_app(engine, config_dir=tmp_path / "config", export_dir=tmp_path, background=False, server=server)
     async with app.run_test(size=(140, 40)) as pilot:
         await _until(pilot, lambda: server.server.started, "the endpoint to accept")
         url = f"http://{server.address}"
-        async with httpx.AsyncClient(base_url=url, timeout=5, headers={"user-agent": "aider/0.80"}) as client:
+        async with httpx.AsyncClient(base_url=url, timeout=15, headers={"user-agent": "aider/0.80"}) as client:
             r = await client.post("/v1/chat/completions", json=chat_body())
             assert r.headers["x-modelfallback-model"] == "bad"
             app.main.disable("bad", 300, "")  # what the disable dialog does when the user confirms
