@@ -9,6 +9,7 @@ Opening a chat dismisses the screen with the chat's id; the main screen loads it
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from datetime import datetime
 from functools import partial
 
@@ -16,13 +17,15 @@ from textual import on, work
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.events import ScreenResume
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui.engine.history import UNDO_S, ChatHistory, ChatSummary, HistoryUnavailable
 from tui.wording.trail import short_name, spend_text
 from tui.screens.chat_dialogs import TextDialog
 from tui.widgets.redraw_table import RedrawTable
+from tui.widgets.steady_footer import SteadyFooter
 
 COLUMNS = ("Title", "Group", "Models", "Date", "Spend")
 LISTED = 200  # the newest chats listed without a search (a search reaches every chat): the table's cost grows per row
@@ -77,6 +80,9 @@ class ChatsScreen(Screen[int | None]):
         self.now = now  # wall time, seconds
         self.chats: list[ChatSummary] = []
         self.undo: ChatSummary | None = None  # the last deleted chat, while it can come back
+        self._styled_for: tuple = ()  # `_styled_by()` when it was last shown
+        self._drawn: tuple = ()  # (width, day) the table's rows were made for
+        self._made: dict[ChatSummary, tuple[tuple, tuple[Content, ...]]] = {}  # each listed chat's (drawn, cells)
         self.listings = 0  # how many times the list was shown (tests and benchmarks wait on it)
         self.closed = True  # not on screen since it was last dismissed: the next resume is an opening
         self.table: RedrawTable = RedrawTable(id="chats-table", cursor_type="row", zebra_stripes=True)
@@ -90,33 +96,57 @@ class ChatsScreen(Screen[int | None]):
             yield self.search
             yield self.empty
             yield self.table
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
 
     def close(self) -> None:
-        """Leaving: the next opening starts a fresh list (its old rows are not drawn meanwhile)."""
+        """Leaving: the next opening starts with a fresh list."""
         self.closed = True
-        self.table.display = False
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: ScreenResume) -> None:
         """Each opening (the screen is kept between them, so only the list is made again) starts
         with an empty search holding the focus: what the user types is a search, never a rename or
         a delete (the list's one-letter keys work once Enter or ↓ has moved there). Coming back
         from a dialog on top changes nothing."""
+        outside = self._styled_by()
+        if outside == self._styled_for:
+            event.refresh_styles = False  # Textual's own handler, after this one, would style it all again
+        self._styled_for = outside
         if not self.closed:
             return
         self.closed = False
         self.search.value = ""
         self.search.focus()
-        self.load("")
+        # Asked here, before Textual styles the screen again (its own resume handler runs after this
+        # one, ~15 ms): the database's thread answers meanwhile (~3 ms), and the list is shown
+        # before the screen's first frame, which then has its rows (else it comes a frame later).
+        future = self.history.list(LISTED)
+        self.call_next(self._listed, future)
+
+    def _styled_by(self) -> tuple:
+        """What this screen's styles depend on outside it: the app's stylesheet (a theme switch
+        counts it up), its classes and pseudo-classes (dark, ansi), whether the terminal has focus.
+        When none of that changed since it was last on screen, its widgets' styles are as they were."""
+        app = self.app
+        return app._css_update_count, app.app_focus, app.classes, app.pseudo_classes
+
+    def _listed(self, future: Future[list[ChatSummary]]) -> None:
+        """Before the opening's first frame: the list, when the database has answered. Else the
+        first frame shows the last opening's rows, and the worker puts the list in their place
+        (mostly the same rows: then nothing is drawn again) or says why there is none."""
+        if future.done() and future.exception() is None:
+            self.show(future.result(), "No saved chat yet.")
+        else:
+            self.load("", future)
 
     # -- the list ----------------------------------------------------------------------------------
     @work(exclusive=True, group="chats-list")
-    async def load(self, text: str) -> None:
+    async def load(self, text: str, future: Future[list[ChatSummary]] | None = None) -> None:
         """The newest chats, or those a search finds (the database works on its own thread)."""
-        future = self.history.search(text) if text.strip() else self.history.list(LISTED)
+        if future is None:
+            future = self.history.search(text) if text.strip() else self.history.list(LISTED)
         try:
             chats = await asyncio.wrap_future(future)
         except HistoryUnavailable as exc:
@@ -125,24 +155,40 @@ class ChatsScreen(Screen[int | None]):
         self.show(chats, "No chat matches." if text.strip() else "No saved chat yet.")
 
     def show(self, chats: list[ChatSummary], empty: str) -> None:
-        """The rows; the highlight stays on the chat it was on when that one is still listed."""
+        """The rows; the highlight stays on the chat it was on when that one is still listed. A list
+        the table already shows (the same chats, as wide, the same day) keeps its rows as they are,
+        and the rows drawn for them (an opening with no chat changed since the last)."""
         before = self.selected()
         row = self.table.cursor_row
         ids = [c.id for c in chats]
         if before is not None and before.id in ids:
             row = ids.index(before.id)
-        self.chats = chats
         now = self.now()
-        table = self.table
-        table.clear()
         width = self.size.width or self.app.size.width
-        table.add_rows(tuple(map(Content, row_for(c, now, width))) for c in chats)  # text as typed, never markup
+        table = self.table
+        drawn = (width, datetime.fromtimestamp(now).date())  # what a row's text depends on besides its chat
+        if chats != self.chats or drawn != self._drawn or table.row_count != len(chats):
+            self.chats, self._drawn = chats, drawn
+            table.clear()
+            table.add_rows(self._rows(chats, now, width))
         if chats:
             table.move_cursor(row=min(max(row, 0), len(chats) - 1), animate=False)
-        self.empty.update(empty)
+        if self.empty.content != empty:
+            self.empty.update(empty)  # a layout of the screen: only when the words change
         self.empty.display = not chats
         table.display = True
         self.listings += 1
+
+    def _rows(self, chats: list[ChatSummary], now: float, width: int) -> list[tuple[Content, ...]]:
+        """Each chat's cells (text as typed, never markup), made once per chat, width and day: a
+        search and its way back to the whole list show mostly the same chats."""
+        key = self._drawn
+        made = {chat: self._made[chat] for chat in chats if chat in self._made and self._made[chat][0] == key}
+        for chat in chats:
+            if chat not in made:
+                made[chat] = (key, tuple(map(Content, row_for(chat, now, width))))
+        self._made = made
+        return [made[chat][1] for chat in chats]
 
     @on(Input.Changed, "#chats-search")
     def _search_changed(self, event: Input.Changed) -> None:

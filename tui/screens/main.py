@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tui.engine.secrets import redact_known
@@ -41,6 +41,7 @@ from tui.widgets.groups_panel import GroupsPanel
 from tui.widgets.models_table import ModelsTable
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.status_line import StatusLine
+from tui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from tui.engine.api import ModelFallback
@@ -107,7 +108,7 @@ class MainScreen(ChatKeys, Screen):
             yield self.models
             yield self.event_log
         yield Static("", id="too-small", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         for warning in self.engine.store.warnings:  # the app toasts them; the log keeps them
