@@ -114,3 +114,74 @@ async def test_a_tick_draws_again_only_the_rows_that_changed(tmp_path):
         shown = range(header, table.size.height)
         counting_down = {header + table.get_row_index(model) for model in MODELS[::2]}
         assert set(drawn) == counting_down & set(shown)
+
+
+class TwoTables(App):
+    CSS = "RedrawTable.-red > .datatable--cursor { background: red; }"
+
+    def compose(self):
+        yield RedrawTable(id="ours", cursor_type="row", zebra_stripes=True)
+        yield RedrawTable(id="theirs", cursor_type="row", zebra_stripes=True)
+
+
+async def test_rows_added_at_once_are_what_datatable_s_add_row_gives_one_by_one():
+    """`add_rows` adds all its rows in one pass: the same rows, keys in order, cursor, highlight
+    message and drawing as DataTable's `add_row` called for each row."""
+    app = TwoTables()
+    highlighted: list[str] = []
+    async with app.run_test(size=(120, 30), message_hook=lambda m: isinstance(m, DataTable.RowHighlighted)
+                            and highlighted.append(m.data_table.id)) as pilot:
+        ours, theirs = app.query_one("#ours", RedrawTable), app.query_one("#theirs", RedrawTable)
+        for table in (ours, theirs):
+            table.add_columns("Title", "Group", "Models", "Date", "Spend")
+        cells = [tuple(map(Content, row)) for row in ROWS * 5]
+        keys = ours.add_rows(cells)
+        DataTable.add_rows(theirs, cells)  # add_row for each row
+        app.screen.set_focus(None)  # both drawn unfocused
+        await pilot.pause()
+        assert list(ours.rows) == keys and len(keys) == theirs.row_count == 15
+        assert [ours.get_row_at(i) for i in range(15)] == [theirs.get_row_at(i) for i in range(15)]
+        assert ours.cursor_coordinate == theirs.cursor_coordinate == Coordinate(0, 0)
+        assert highlighted.count("ours") == highlighted.count("theirs") > 0
+        for y in range(17):
+            assert strips_equal(ours.render_line(y), theirs.render_line(y)), f"line {y}"
+        assert ours.add_rows([]) == [] and ours.row_count == 15
+        with pytest.raises(ValueError):
+            ours.add_rows([tuple(map(Content, ROWS[0])) + (Content("one too many"),)])
+
+
+async def test_drawn_cells_survive_styles_applied_again_unchanged_and_go_with_a_theme_switch(monkeypatch):
+    """Textual applies styles again whenever a screen is shown, mostly changing nothing: the cells
+    drawn are kept then; a theme switch draws them again in its colours, as DataTable draws them."""
+    app = TwoTables()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one("#ours", RedrawTable)
+        table.add_columns("Title", "Group", "Models", "Date", "Spend")
+        table.add_rows(tuple(map(Content, row)) for row in ROWS)
+        await pilot.pause()
+        before = [table.render_line(y) for y in range(4)]
+        drawn: list[int] = []
+        real = RedrawTable._draw_cell
+
+        def counting(self, *args):
+            drawn.append(args[1])
+            return real(self, *args)
+
+        monkeypatch.setattr(RedrawTable, "_draw_cell", counting)
+        app.screen.update_node_styles()
+        await pilot.pause()
+        again = [table.render_line(y) for y in range(4)]
+        assert drawn == [] and all(strips_equal(a, b) for a, b in zip(again, before, strict=True))
+        table.add_class("-red")  # the cursor's colour alone changes
+        await pilot.pause()
+        assert strips_equal(table.render_line(1), DataTable.render_line(table, 1))  # the cursor's row
+        assert "red" in str(table.render_line(1)) and not strips_equal(table.render_line(1), before[1])
+        table.remove_class("-red")
+        await pilot.pause()
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        switched = [table.render_line(y) for y in range(4)]
+        assert drawn  # drawn again in the new colours
+        assert not any(strips_equal(a, b) for a, b in zip(switched[1:], before[1:], strict=True))
+        for y in range(4):
+            assert strips_equal(switched[y], DataTable.render_line(table, y)), f"line {y}"

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from tui.cli.interactive import open_history
 from tui.engine.history import ChatHandle, ChatHistory
 from tui.screens.chat_dialogs import TextDialog
-from tui.screens.chats import ChatsScreen
+from tui.screens.chats import ChatsScreen, screen_name
 from tui.widgets.answer import AnswerView
 from tui.widgets.transcript import MAX_SHOWN_TURNS
 
@@ -41,11 +41,14 @@ def rows(screen: ChatsScreen) -> list[list[str]]:
 
 
 async def open_chats(pilot) -> ChatsScreen:
+    """ctrl+o, until this opening's list (from the history's thread) is shown."""
+    app = pilot.app
+    name = screen_name(app.main.chat.store)
+    shown = app.get_screen(name).listings if app.is_screen_installed(name) else 0
     await pilot.press("ctrl+o")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChatsScreen), what="the chats screen")
-    screen = pilot.app.screen
-    await wait_until(pilot, lambda: not screen.workers, what="the list")  # the list came from the thread
-    return screen
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.listings > shown,
+                     what="the chats screen's list")
+    return app.screen
 
 
 async def test_each_turn_is_saved_as_it_ends_and_the_chats_screen_lists_it(tmp_path, engine):
