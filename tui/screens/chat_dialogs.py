@@ -6,6 +6,7 @@ Each is a modal screen that dismisses with its answer, or None on Esc.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,11 +17,20 @@ from textual.widgets.option_list import Option
 from tui.engine.state.status import GLYPHS, ModelStatus
 from tui.wording.status import out_for
 
+T = TypeVar("T")
 
-class AskModelDialog(ModalScreen[str | None]):
-    """The group's models with their status; the next one after the kept answer is highlighted."""
+
+class ChatDialog(ModalScreen[T | None]):
+    """A chat dialog: Esc cancels it (dismissed with None); subclasses add their own keys."""
 
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class AskModelDialog(ChatDialog[str]):
+    """The group's models with their status; the next one after the kept answer is highlighted."""
 
     def __init__(self, rows: list[ModelStatus], highlight: str | None, answered_by: str | None) -> None:
         super().__init__()
@@ -49,14 +59,11 @@ class AskModelDialog(ModalScreen[str | None]):
         event.stop()
         self.dismiss(event.option.id)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
-
-class TextDialog(ModalScreen[str | None]):
+class TextDialog(ChatDialog[str]):
     """One text: a line (Enter keeps it) or several (ctrl+s keeps them). Esc cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"), Binding("ctrl+s", "keep", "Keep", priority=True)]
+    BINDINGS = [Binding("ctrl+s", "keep", "Keep", priority=True)]
 
     def __init__(self, title: str, value: str, *, multiline: bool = False, hint: str = "") -> None:
         super().__init__()
@@ -92,14 +99,9 @@ class TextDialog(ModalScreen[str | None]):
         widget = self.query_one("#dialog-text")
         self.dismiss(widget.text if isinstance(widget, TextArea) else widget.value)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
-
-class AttachDialog(ModalScreen[Path | None]):
+class AttachDialog(ChatDialog[Path]):
     """A file for the next prompt: typed as a path, or picked in the folder tree."""
-
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
@@ -125,5 +127,3 @@ class AttachDialog(ModalScreen[Path | None]):
         event.stop()
         self.dismiss(event.path)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
