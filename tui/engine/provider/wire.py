@@ -82,7 +82,6 @@ class HttpxWire:
     """Requests through one pooled `httpx.AsyncClient`."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
-        import httpx
 
         self.client = client
         self._requests = RequestMaker(client)
