@@ -16,7 +16,8 @@ from tui.engine.provider import http_client
 from tui.engine.provider.aiohttp_wire import AiohttpWire
 from tui.engine.provider.crowd_wire import CROWD, CrowdWire
 from tui.engine.provider.transport_errors import classify_exception
-from tui.engine.provider.wire import HttpxWire, Wire, make_wire
+from tui.engine.provider.wire import HttpxWire, Wire
+from tui.engine.provider.wire_choice import make_wire
 
 BODY = http_client.encode_json({"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
 HEADERS = {"Content-Type": "application/json", "Accept": "text/event-stream"}

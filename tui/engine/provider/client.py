@@ -34,7 +34,8 @@ from tui.engine.provider.http_client import encode_json
 from tui.engine.provider.read_deadline import ReadDeadline
 from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.transport_errors import classify_exception
-from tui.engine.provider.wire import Reply, Wire, make_wire
+from tui.engine.provider.wire import Reply, Wire
+from tui.engine.provider.wire_choice import make_wire
 from tui.engine.secrets import register_secret
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ stack measures best for the run (benchmarks/transports.py, README Performance):
   aiohttp (imported on a worker thread meanwhile); a one-shot `chat` never pays aiohttp's import.
 
 Every wire raises the exceptions `transport_errors.classify_exception` knows (httpx's types), so
-a failure is one kind whatever the wire. `MODELFALLBACK_HTTP` chooses (`http_client.transport_choice`).
+a failure is one kind whatever the wire. `MODELFALLBACK_HTTP` chooses (`wire_choice.make_wire`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from tui.engine.provider.http_client import RequestMaker, aiohttp_available, make_http_client, transport_choice
+from tui.engine.provider.http_client import RequestMaker
 
 if TYPE_CHECKING:
-    import ssl
-
     import httpx
 
 
@@ -100,21 +98,3 @@ class HttpxWire:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-def make_wire(transport: httpx.AsyncBaseTransport | None, verify: ssl.SSLContext | bool, *,
-              choice: str | None = None) -> Wire:
-    """The wire for one provider: an injected transport is used as it is (on httpx); else `choice`
-    (`httpx`, `aiohttp` or `auto`; None: `transport_choice()`), aiohttp only when it is installed."""
-    if transport is not None:
-        return HttpxWire(make_http_client(transport, verify))
-    choice = choice or transport_choice()
-    if choice == "httpx" or not aiohttp_available():
-        return HttpxWire(make_http_client(None, verify))
-    if choice == "aiohttp":
-        from tui.engine.provider.aiohttp_wire import AiohttpWire
-
-        return AiohttpWire(verify)
-    from tui.engine.provider.crowd_wire import CrowdWire
-
-    return CrowdWire(HttpxWire(make_http_client(None, verify)), verify)
