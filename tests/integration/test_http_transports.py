@@ -175,3 +175,27 @@ async def test_a_request_is_built_as_the_clients_build_request_builds_it(cookies
         assert ours.content == client.build_request("POST", url, json=body).content
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("choice", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("headers, params", [({"X-Note": "café"}, {}), ({}, {"temperature": float("nan")})])
+async def test_a_request_that_cannot_be_encoded_is_ours_and_never_sent(monkeypatch, fault_server: FaultServer,
+                                                                     choice: str, headers: dict, params: dict) -> None:
+    """A header that is not ASCII or a body that is not JSON (NaN) is a RequestError on either wire
+    (no model is blamed) and nothing reaches the provider."""
+    from tui.engine.config import Policy, ProviderConfig
+    from tui.engine.events import ChatMessage, ChatRequest
+    from tui.engine.failures import RequestError
+    from tui.engine.provider.client import ProviderClient
+
+    monkeypatch.setenv("MODELFALLBACK_HTTP", choice)
+    fault_server.script("m", Stream(tokens=["a"]))
+    client = ProviderClient(ProviderConfig("loop", fault_server.base_url, headers=headers), env={})
+    request = ChatRequest([ChatMessage("user", "hi")], stream=True, **params)
+    try:
+        with pytest.raises(RequestError, match="could not be encoded"):
+            async for _ in client.chat("m", request, Policy(connect_timeout=5, ttft_timeout=5, stall_timeout=5)):
+                pass
+    finally:
+        await client.aclose()
+    assert fault_server.requests == []
