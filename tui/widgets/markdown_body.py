@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from tui.widgets.markdown_blocks import Block, Layout, highlight, parse, parser
+from tui.widgets.markdown_strips import blank_empty, draw_rows
 
 CHUNK_BLOCKS = 16  # top-level blocks per widget at most
 CHUNK_LINES = 40  # ... and source lines
@@ -39,6 +40,7 @@ BACKLOG_RUN = 32
 BACKLOG_LINGER_S = 0.1  # a backlog still counts this long after its last run (the loop had other work)
 MAX_BACKLOG_S = 0.5
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+BLANK = Content("")  # a blank row (one object, so its drawing is kept from frame to frame)
 
 
 class _ChunkVisual(Visual):
@@ -57,10 +59,10 @@ class _ChunkVisual(Visual):
         return self._content
 
     def render_strips(self, width, height, style, options):
-        strips = self.content(width).render_strips(width, height, style, options)
-        # an empty row gives an empty segment; without it the row is the same blank strip
-        # Textual draws for a margin between block widgets
-        return [Strip([]) if not strip.cell_length else strip for strip in strips]
+        strips = self.chunk.strips(width, style, options)
+        if strips is None:
+            strips = blank_empty(self.content(width).render_strips(width, height, style, options))
+        return strips if height is None else strips[:height]
 
     def get_optimal_width(self, rules, container_width: int) -> int:
         return container_width
@@ -84,6 +86,7 @@ class MarkdownChunk(Widget):
         self.lead = 0  # blank rows before the first block (its margin, collapsed with the one above)
         self.tail = 0  # blank rows after the last block (the document's last bottom margin)
         self._rows: tuple[tuple, list[Content]] | None = None
+        self._strips: tuple[tuple, list[tuple[Content, list[Strip]]]] | None = None  # (key, each row's strips)
 
     def set_blocks(self, blocks: list[Block], lead: int, tail: int) -> None:
         self.blocks, self.lead, self.tail = blocks, lead, tail
@@ -98,17 +101,27 @@ class MarkdownChunk(Widget):
         key = (width, layout.key, self.lead, self.tail)
         if self._rows is not None and self._rows[0] == key:
             return self._rows[1]
-        rows: list[Content] = [Content("")] * self.lead
+        rows: list[Content] = [BLANK] * self.lead
         below = None
         for block in self.blocks:
             top, bottom = layout.margins(block)
             if below is not None:
-                rows += [Content("")] * max(below, top)
+                rows += [BLANK] * max(below, top)
             rows += block_rows(block, width, layout)
             below = bottom
-        rows += [Content("")] * self.tail
+        rows += [BLANK] * self.tail
         self._rows = (key, rows)
         return rows
+
+    def strips(self, width: int, style: Style, options) -> list[Strip] | None:
+        """The rows drawn one by one, each kept while it, the width, the style and the text rules
+        are the same (`draw_rows`); None when the chunk's Content must be drawn whole."""
+        get_rule = options.rules.get
+        key = (width, style, options.post_style, options.get_style,
+               *(get_rule(name) for name in ("text_align", "text_overflow", "text_wrap", "line_pad")))
+        if self._strips is None or self._strips[0] != key:
+            self._strips = (key, [])
+        return draw_rows(self.rows(width), self._strips[1], width, style, options)
 
     def render(self) -> Visual:
         return _ChunkVisual(self)
