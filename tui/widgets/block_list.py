@@ -1,0 +1,266 @@
+"""A scrolling list of blocks of lines that draws again only the lines that changed (the groups
+panel's base).
+
+Textual's OptionList draws an option as a whole, and replacing one option's text clears every
+option's drawing and repaints the whole widget (Textual 8.2.8): a panel whose countdowns tick once
+a second drew every visible line again each second. Here each line keeps its own drawn `Strip`
+(one per style it has been drawn in); changing a line drops only that line's strips and repaints
+only its row on screen (`refresh(Region)`), so a tick costs the lines whose text moved.
+
+A block (several lines) is what an option is in an OptionList: it is highlighted, hovered and
+chosen (Enter or a click) as a whole, with the same keys (↑ ↓ wrapping, Home, End, Page Up/Down)
+and the same default look (the CSS below is OptionList's, with its component classes renamed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding, Visual
+
+LINE = "block-list--line"
+HIGHLIGHTED = "block-list--highlighted"
+HOVER = "block-list--hover"
+
+
+class BlockList(ScrollView, can_focus=True):
+    """Blocks of one-line `Content`s; one block is highlighted, and Enter or a click chooses it."""
+
+    ALLOW_SELECT = False  # a click chooses a block; it does not start a text selection
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page Down", show=False),
+        Binding("pageup", "page_up", "Page Up", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {LINE, HIGHLIGHTED, HOVER}
+    DEFAULT_CSS = """
+    BlockList {
+        height: auto;
+        max-height: 100%;
+        color: $foreground;
+        overflow-x: hidden;
+        border: tall $border-blurred;
+        padding: 0 1;
+        background: $surface;
+        & > .block-list--highlighted {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            border: tall $border;
+            background-tint: $foreground 5%;
+            & > .block-list--highlighted {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .block-list--highlighted {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+        }
+        & > .block-list--hover {
+            background: $block-hover-background;
+        }
+    }
+    """
+
+    highlighted: var[int | None] = var(None)
+    """The highlighted block's index (None when there are no blocks)."""
+    hovered: var[int | None] = var(None)
+    """The block under the mouse, if any."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._blocks: list[list[Content]] = []
+        self._where: list[tuple[int, int]] = []  # per line: (block, line within the block)
+        self._starts: list[int] = []  # per block: its first line
+        self._strips: list[dict[tuple[Style, int], Strip]] = []  # per line: (style, width) -> drawn line
+
+    # -- what is shown ---------------------------------------------------------------------------
+    @property
+    def block_count(self) -> int:
+        return len(self._blocks)
+
+    def block_lines(self, index: int) -> list[Content]:
+        """The lines of block `index` as shown."""
+        return list(self._blocks[index])
+
+    def set_blocks(self, blocks: Sequence[Sequence[Content]]) -> None:
+        """Show these blocks instead of the present ones (everything is drawn again)."""
+        self._blocks = [list(block) for block in blocks]
+        self._relayout()
+        self.highlighted = self._valid(self.highlighted if self.highlighted is not None else 0)
+
+    def set_block(self, index: int, lines: Sequence[Content]) -> None:
+        """Replace block `index`; when its height is unchanged only its lines are repainted."""
+        if len(lines) != len(self._blocks[index]):
+            self._blocks[index] = list(lines)
+            self._relayout()
+            return
+        for offset, line in enumerate(lines):
+            self.set_line(index, offset, line)
+
+    def set_line(self, index: int, offset: int, line: Content) -> None:
+        """Replace one line of block `index`: only that line is drawn again, only its row repainted."""
+        self._blocks[index][offset] = line
+        y = self._starts[index] + offset
+        self._strips[y].clear()
+        self._refresh_lines(y, 1)
+
+    def _relayout(self) -> None:
+        self._where = [(block, offset) for block, lines in enumerate(self._blocks) for offset in range(len(lines))]
+        self._starts = []
+        line = 0
+        for lines in self._blocks:
+            self._starts.append(line)
+            line += len(lines)
+        self._strips = [{} for _ in self._where]
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._where))
+        self.refresh()
+
+    def _refresh_lines(self, start: int, count: int) -> None:
+        """Repaint lines `start`..`start + count` of the list where they are on screen."""
+        top = self.scroll_offset.y
+        first, end = max(start, top), min(start + count, top + self.scrollable_content_region.height)
+        if first < end:
+            self.refresh(Region(0, first - top, self.size.width, end - first))
+
+    def _refresh_block(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self._blocks):
+            self._refresh_lines(self._starts[index], len(self._blocks[index]))
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        line = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if not 0 <= line < len(self._where):
+            return Strip.blank(width, self.get_visual_style(LINE).rich_style)
+        block, offset = self._where[line]
+        if block == self.highlighted:
+            style = self.get_visual_style(LINE, HIGHLIGHTED)
+        elif block == self.hovered:
+            style = self.get_visual_style(LINE, HOVER)
+        else:
+            style = self.get_visual_style(LINE)
+        drawn = self._strips[line]
+        if (strip := drawn.get((style, width))) is None:
+            strip = drawn[(style, width)] = self._draw(self._blocks[block][offset], style, width)
+        return strip
+
+    def _draw(self, line: Content, style: Style, width: int) -> Strip:
+        """One line as OptionList draws an option's line: padded by the line style's padding,
+        filled to the width in the line's style."""
+        padding = self.get_component_styles(LINE).padding
+        visual: Visual = Padding(line, padding) if padding else line
+        strips = Visual.to_strips(self, visual, width, None, style)
+        strip = strips[0] if strips else Strip.blank(0)
+        return strip.extend_cell_length(width, style.rich_style)
+
+    def _forget_drawn(self) -> None:
+        for drawn in self._strips:
+            drawn.clear()
+
+    def notify_style_update(self) -> None:
+        """A theme, focus or hover change restyles every line."""
+        super().notify_style_update()
+        self._forget_drawn()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._forget_drawn()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._where))
+
+    # -- highlight, keys, mouse ------------------------------------------------------------------
+    def _valid(self, index: int | None) -> int | None:
+        if index is None or not self._blocks:
+            return None
+        return max(0, min(index, len(self._blocks) - 1))
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        self._refresh_block(old)
+        self._refresh_block(new)
+        self.scroll_to_highlight()
+
+    def watch_hovered(self, old: int | None, new: int | None) -> None:
+        self._refresh_block(old)
+        self._refresh_block(new)
+
+    def scroll_to_highlight(self) -> None:
+        """Bring the whole highlighted block into view (its top, when it is taller than the panel)."""
+        index = self.highlighted
+        if index is None or not self.is_mounted or index >= len(self._blocks):
+            return
+        region = Region(0, self._starts[index], self.scrollable_content_region.width, len(self._blocks[index]))
+        self.scroll_to_region(region, force=True, animate=False, immediate=True)
+
+    def on_show(self) -> None:
+        self.scroll_to_highlight()
+
+    def action_cursor_down(self) -> None:
+        if self._blocks:
+            self.highlighted = 0 if self.highlighted is None else (self.highlighted + 1) % len(self._blocks)
+
+    def action_cursor_up(self) -> None:
+        if self._blocks:
+            self.highlighted = len(self._blocks) - 1 if self.highlighted is None else \
+                (self.highlighted - 1) % len(self._blocks)
+
+    def action_first(self) -> None:
+        self.highlighted = self._valid(0)
+
+    def action_last(self) -> None:
+        self.highlighted = self._valid(len(self._blocks) - 1)
+
+    def _move_page(self, direction: int) -> None:
+        """The block a page of lines above or below the highlighted block's first line."""
+        if not self._where:
+            return
+        start = self._starts[self.highlighted or 0]
+        line = max(0, min(start + direction * self.scrollable_content_region.height, len(self._where) - 1))
+        self.highlighted = self._where[line][0]
+
+    def action_page_down(self) -> None:
+        self._move_page(1)
+
+    def action_page_up(self) -> None:
+        self._move_page(-1)
+
+    def action_select(self) -> None:
+        if self.highlighted is not None:
+            self.block_chosen(self.highlighted)
+
+    def block_chosen(self, index: int) -> None:
+        """Enter or a click chose block `index`; a subclass says what that means."""
+
+    def _block_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        line = offset.y + self.scroll_offset.y
+        return self._where[line][0] if 0 <= line < len(self._where) else None
+
+    def on_click(self, event: events.Click) -> None:
+        if (block := self._block_at(event)) is not None:
+            self.highlighted = block
+            self.block_chosen(block)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.hovered = self._block_at(event)
+
+    def on_leave(self, event: events.Leave) -> None:
+        self.hovered = None
