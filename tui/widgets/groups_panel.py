@@ -1,12 +1,15 @@
 """The groups panel: each group as its ordered chain, a status glyph per model, and which model
 would answer right now (▶). Choosing a group (Enter or a click) makes it the chat's group.
 
-Each group is one block of a `BlockList`: a title line and one line per model. A tick rebuilds
-only the lines whose text changed (told by what a line is made of, so an unchanged line costs no
-Content) and repaints only their rows: fifty ticking countdowns cost fifty lines, not every group.
+Each group is one block of a `BlockList`: a title line and one line per model, each line given as
+the few values its text is made of (`TitleLine`, `ModelLine`), so a tick compares values, and only
+a line whose values changed is drawn again, when it is on screen: a ticking countdown costs its
+own line, not its group or the panel.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from textual.content import Content
 
@@ -27,34 +30,47 @@ def _left(row: ModelStatus) -> str | None:
     return "∞" if row.remaining_s is None else format_countdown(row.remaining_s)
 
 
-def shown_state(row: ModelStatus, preferred: str | None) -> tuple:
-    """What a model's line (`model_line`) depends on."""
-    return row.model == preferred, row.model, row.status, row.usable, _left(row)
-
-
-def title_line(group: str, active: bool, available: bool) -> Content:
+class TitleLine(NamedTuple):
     """A group's first line: its name, `· chat` for the chat's group, and a warning when no model
     of the chain can answer."""
-    parts: list[tuple[str, str]] = [(group, "bold $text-primary" if active else "bold")]
-    if active:
-        parts.append((" · chat", "$foreground-muted"))
-    if not available:
-        parts.append(("  no model available", "$text-error"))
-    return Content.assemble(*parts)
+
+    group: str
+    active: bool
+    available: bool
+
+    def content(self) -> Content:
+        parts: list[tuple[str, str]] = [(self.group, "bold $text-primary" if self.active else "bold")]
+        if self.active:
+            parts.append((" · chat", "$foreground-muted"))
+        if not self.available:
+            parts.append(("  no model available", "$text-error"))
+        return Content.assemble(*parts)
 
 
-def model_line(row: ModelStatus, preferred: str | None) -> Content:
+class ModelLine(NamedTuple):
     """One model of a chain: ▶ on the model that answers now, its glyph, the countdown (or
     `probing`) before the name so a narrow panel never hides it, the name muted when unusable."""
-    first = row.model == preferred
-    parts: list[tuple[str, str]] = [("▶ ", "bold $text-success") if first else ("  ", "")]
-    parts.append((f"{GLYPHS[row.status]} ", STATUS_STYLE[row.status]))
-    if (left := _left(row)) is not None:
-        parts.append((f"{left} ", STATUS_STYLE[row.status]))
-    elif row.status == "probing":
-        parts.append(("probing ", STATUS_STYLE[row.status]))
-    parts.append((short_name(row.model), "bold" if first else ("$foreground-muted" if not row.usable else "")))
-    return Content.assemble(*parts)
+
+    first: bool
+    model: str
+    status: str
+    usable: bool
+    left: str | None
+
+    @classmethod
+    def of(cls, row: ModelStatus, preferred: str | None) -> ModelLine:
+        return cls(row.model == preferred, row.model, row.status, row.usable, _left(row))
+
+    def content(self) -> Content:
+        style = STATUS_STYLE[self.status]
+        parts: list[tuple[str, str]] = [("▶ ", "bold $text-success") if self.first else ("  ", "")]
+        parts.append((f"{GLYPHS[self.status]} ", style))
+        if self.left is not None:
+            parts.append((f"{self.left} ", style))
+        elif self.status == "probing":
+            parts.append(("probing ", style))
+        parts.append((short_name(self.model), "bold" if self.first else ("" if self.usable else "$foreground-muted")))
+        return Content.assemble(*parts)
 
 
 class GroupsPanel(BlockList):
@@ -68,8 +84,7 @@ class GroupsPanel(BlockList):
         self.groups = list(groups)
         self.active = active
         self._index = {group: index for index, group in enumerate(self.groups)}
-        self._shown: dict[str, list[tuple]] = {}  # group -> what each of its lines shows
-        self.set_blocks([[Content(group)] for group in self.groups])
+        self.set_blocks([[TitleLine(group, group == active, True)] for group in self.groups])  # until show()
 
     def on_mount(self) -> None:
         self.highlighted = self._index[self.active]
@@ -79,21 +94,17 @@ class GroupsPanel(BlockList):
         return "\n".join(line.plain for line in self.block_lines(self._index[group]))
 
     def show(self, groups: dict[str, list[ModelStatus]], preferred: dict[str, str | None]) -> None:
-        """Redraw the lines whose text changed since the last call."""
+        """Give every group its lines; only the lines whose text changed are drawn again."""
+        blocks = {}
         for group, chain in groups.items():
-            index, best, active = self._index[group], preferred.get(group), group == self.active
-            keys = [(active, best is not None), *(shown_state(row, best) for row in chain)]
-            shown = self._shown.get(group)
-            if shown is None or len(shown) != len(keys):
-                self._shown[group] = keys
-                self.set_block(index, [title_line(group, active, best is not None),
-                                       *(model_line(row, best) for row in chain)])
-                continue
-            for offset, key in enumerate(keys):
-                if shown[offset] != key:
-                    shown[offset] = key
-                    self.set_line(index, offset, title_line(group, active, best is not None) if offset == 0
-                                  else model_line(chain[offset - 1], best))
+            best = preferred.get(group)
+            blocks[self._index[group]] = [TitleLine(group, group == self.active, best is not None),
+                                          *(ModelLine.of(row, best) for row in chain)]
+        self.update_blocks(blocks)
+
+    def line_content(self, value: object) -> Content:
+        assert isinstance(value, (TitleLine, ModelLine))
+        return value.content()
 
     def set_active(self, group: str) -> None:
         """Make `group` the chat's group: highlighted now, titled `· chat` from the next `show`."""
