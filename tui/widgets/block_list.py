@@ -23,14 +23,14 @@ as a whole, with the same keys (↑ ↓ wrapping, Home, End, Page Up/Down) and t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -40,6 +40,15 @@ from textual.visual import Padding, Visual
 LINE = "block-list--line"
 HIGHLIGHTED = "block-list--highlighted"
 HOVER = "block-list--hover"
+
+
+class _Shared(NamedTuple):
+    """What every line drawn in one repaint shares."""
+
+    top: int  # the first line on screen
+    width: int  # the lines' width (the scrollbar's column left out)
+    padding: Spacing  # the line style's padding
+    left_aligned: bool  # text and content aligned left and top: a line can be drawn from its spans
 
 
 class BlockList(ScrollView, can_focus=True):
@@ -102,6 +111,8 @@ class BlockList(ScrollView, can_focus=True):
         self._contents: list[Content | None] = []  # per line: its Content, once drawn
         self._strips: list[dict[tuple[Style, int], Strip]] = []  # per line: (style, width) -> drawn line
         self._span_styles: dict[Style, dict[tuple[object, int], RichStyle]] = {}  # base -> (span style, x) -> drawn
+        self._shared: _Shared | None = None  # during a repaint
+        self._repainting = False
 
     def line_content(self, value: object) -> Content:
         """One line's Content from its value (a subclass's lines may be any comparable values)."""
@@ -181,9 +192,28 @@ class BlockList(ScrollView, can_focus=True):
             content = self._contents[line] = self.line_content(self._blocks[block][offset])
         return content
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Textual's repaint; what the lines drawn in it share is worked out once (`_repaint`)."""
+        self._repainting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._repainting, self._shared = False, None
+
+    def _repaint(self) -> _Shared:
+        shared = self._shared
+        if shared is None:
+            styles = self.styles
+            shared = _Shared(self.scroll_offset.y, self.scrollable_content_region.width,
+                             self.get_component_styles(LINE).padding,
+                             styles.text_align in ("left", "start") and styles.content_align == ("left", "top"))
+            if self._repainting:
+                self._shared = shared
+        return shared
+
     def render_line(self, y: int) -> Strip:
-        line = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        shared = self._repaint()
+        line, width = shared.top + y, shared.width
         if not 0 <= line < len(self._where):
             return Strip.blank(width, self.get_visual_style(LINE).rich_style)
         block = self._where[line][0]
@@ -195,19 +225,19 @@ class BlockList(ScrollView, can_focus=True):
             style = self.get_visual_style(LINE)
         drawn = self._strips[line]
         if (strip := drawn.get((style, width))) is None:
-            strip = drawn[(style, width)] = self._draw(self._content(line), style, width)
+            strip = drawn[(style, width)] = self._draw(self._content(line), style, shared)
         return strip
 
-    def _draw(self, line: Content, style: Style, width: int) -> Strip:
+    def _draw(self, line: Content, style: Style, shared: _Shared) -> Strip:
         """One line as Textual draws a padded one-line Content (what OptionList does per option),
-        filled to `width` in `style`. A line that fits is put together from its spans here; anything
-        else (too long for the width: cut with an ellipsis; overlapping spans, tabs, another alignment)
-        is drawn by Textual."""
-        padding = self.get_component_styles(LINE).padding
+        filled to the width in `style`. A line that fits is put together from its spans here;
+        anything else (too long for the width: cut with an ellipsis; overlapping spans, tabs,
+        another alignment) is drawn by Textual."""
+        width, padding = shared.width, shared.padding
         base = style.rich_style
-        styles = self.styles
-        simple = (line.cell_length <= width - padding.width and "\t" not in line.plain and "\n" not in line.plain
-                  and styles.text_align in ("left", "start") and styles.content_align == ("left", "top"))
+        text = line.plain
+        used = padding.left + line.cell_length
+        simple = shared.left_aligned and used + padding.right <= width and "\t" not in text and "\n" not in text
         segments = self._segments(line, style) if simple else None
         if segments is None:
             visual: Visual = Padding(line, padding) if padding else line
@@ -215,7 +245,9 @@ class BlockList(ScrollView, can_focus=True):
             return (strips[0] if strips else Strip.blank(0)).extend_cell_length(width, base)
         if padding.left:
             segments.insert(0, Segment(" " * padding.left, base))
-        return Strip(segments).extend_cell_length(width, base)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments, width)
 
     def _segments(self, line: Content, style: Style) -> list[Segment] | None:
         """The line's text cut at its spans, each piece styled as Textual styles it (the base style,
