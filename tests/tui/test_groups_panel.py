@@ -145,3 +145,20 @@ async def test_lines_are_drawn_as_textual_draws_them(tmp_path, focused):
                 assert _cells(ours) == _cells(theirs), (classes, content.plain)
         long = panel._draw(lines[2].content(), panel.get_visual_style(LINE), shared).text
         assert long.rstrip().endswith("…") and len(long) == shared.width
+
+
+async def test_a_theme_switch_draws_the_lines_in_the_new_colours(tmp_path):
+    """Each line keeps its drawing: switching theme must not show the old theme's colours."""
+    app = app_for(sim_engine(tmp_path, {}, GROUPS), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.main.groups_panel
+        app.main.tick()
+        await pilot.pause()
+        dark = _cells(panel.render_line(1))
+        app.theme = "modelfallback-light"
+        await pilot.pause()
+        light = _cells(panel.render_line(1))
+        assert [char for char, _ in light] == [char for char, _ in dark]
+        background = {style.bgcolor for _, style in light}
+        assert background == {panel.get_visual_style(LINE, HIGHLIGHTED).rich_style.bgcolor}  # coding: highlighted
+        assert background.isdisjoint({style.bgcolor for _, style in dark})
