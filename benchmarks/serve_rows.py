@@ -33,14 +33,17 @@ HEADERS = {"Authorization": f"Bearer {BENCH_KEY}", "Content-Type": "application/
 
 
 class ServeProcess:
-    """`python -m tui serve` on a free port, in front of `base_url` (uvloop when `uvloop` is true)."""
+    """`python -m tui serve` on a free port, in front of `base_url` (uvloop when `uvloop` is true);
+    with `floor`, the bare forwarder of benchmarks/serve_floor.py instead."""
 
-    def __init__(self, folder: Path, base_url: str, uvloop: bool = False) -> None:
+    def __init__(self, folder: Path, base_url: str, uvloop: bool = False, floor: bool = False) -> None:
         config = write_groups_yaml(folder, base_url, {"w": ["w"], "s": ["s"], "slow": ["slow"]},
                                    policy="{ttft_timeout: 30s, stall_timeout: 30s}")
         argv = ["--config", str(config), "--state", str(folder / "state.json"), "serve", "--listen", "127.0.0.1:0"]
         code = ("import sys, uvloop; uvloop.install(); " if uvloop else "import sys; ") + \
             f"from tui.cli import main; sys.exit(main({argv!r}))"
+        if floor:
+            code = f"from benchmarks.serve_floor import main; main({base_url!r})"
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, cwd=REPO, env=child_env({BENCH_KEY_ENV: BENCH_KEY}))
         assert self.proc.stderr is not None
@@ -90,8 +93,9 @@ async def _ttft(session, url: str, body: dict = STREAMED) -> float:
     return first
 
 
-async def _pairs(call, direct: str, served: str, clients: int, rounds: int) -> tuple[list[float], list[float]]:
-    """`rounds` phases of each path, alternated ABBA; each phase runs `clients` concurrent callers once."""
+async def _phases(call, urls: list[str], clients: int, rounds: int) -> dict[str, list[float]]:
+    """`rounds` phases of each path, in turn forwards and backwards (ABCCBA) so drift hits every path
+    alike; each phase runs `clients` concurrent callers once. The latencies by URL."""
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -99,14 +103,13 @@ async def _pairs(call, direct: str, served: str, clients: int, rounds: int) -> t
         async def phase(url: str) -> list[float]:
             return list(await asyncio.gather(*(call(session, url) for _ in range(clients))))
 
-        for url in (direct, served, direct, served):  # warm-up: connections, caches
+        for url in urls * 2:  # warm-up: connections, caches
             await phase(url)
-        a: list[float] = []
-        b: list[float] = []
+        out: dict[str, list[float]] = {url: [] for url in urls}
         for i in range(rounds):
-            for url in ((direct, served) if i % 2 == 0 else (served, direct)):
-                (a if url == direct else b).extend(await phase(url))
-    return a, b
+            for url in (urls if i % 2 == 0 else urls[::-1]):
+                out[url].extend(await phase(url))
+    return out
 
 
 async def _throughput(url: str, clients: int, seconds: float) -> float:
@@ -144,6 +147,9 @@ async def _engine_share(folder: Path, base_url: str, rounds: int) -> tuple[list[
     from benchmarks.common import alternate, open_engine
     from tui.engine.events import ChatMessage, ChatRequest
 
+    from tui.engine.provider.http_client import DEFAULT_CHOICE
+
+    DEFAULT_CHOICE.set("aiohttp")  # the wire `serve` stands on
     engine = open_engine(folder, base_url, {"w": ["w"]}, policy="{ttft_timeout: 30s, stall_timeout: 30s}")
     request = ChatRequest([ChatMessage("user", "hi")], stream=False)
     try:
@@ -163,22 +169,36 @@ def _latency_row(name: str, title: str, call, clients: int, quick: bool) -> Resu
     rounds = (30 if quick else 200) if clients == 1 else (4 if quick else 16)
     with tempfile.TemporaryDirectory(prefix="mf-bench-serve-") as tmp, LoopbackServer(SCRIPT) as provider:
         serve = ServeProcess(Path(tmp), provider.base_url)
+        # the floor relays a stream as naively as it can (chunk by chunk, uncoalesced writes), so it
+        # is no floor for the first token: measured for whole answers only
+        floor = ServeProcess(Path(tmp), provider.base_url, floor=True) if call is _whole else None
         try:
-            direct, served = asyncio.run(_pairs(call, provider.base_url, serve.url, clients, rounds))
+            urls = [provider.base_url, serve.url] + ([floor.url] if floor else [])
+            by_url = asyncio.run(_phases(call, urls, clients, rounds))
         finally:
             serve.close()
+            if floor:
+                floor.close()
+        direct, served = by_url[provider.base_url], by_url[serve.url]
         engine_note = ""
         if clients == 1 and call is _whole:
             bare, asked = asyncio.run(_engine_share(Path(tmp), provider.base_url, rounds))
             engine_note = (f"; of which the engine alone (ModelFallback.ask in-process vs the same bare request) "
                            f"adds p50 {(pct(asked, 0.5) - pct(bare, 0.5)) * 1000:.2f} ms")
     p50, p99, d50, d99 = _added(direct, served)
+    floor_note, floor_numbers = "", {}
+    if floor is not None:
+        f50, f99, _, _ = _added(direct, by_url[floor.url])
+        floor_note = (f"; the floor (a bare uvicorn + aiohttp forwarder, benchmarks/serve_floor.py) adds "
+                      f"p50 {f50:.2f} ms, p99 {f99:.2f} ms")
+        floor_numbers = {"floor_added_p50_ms": f50, "floor_added_p99_ms": f99}
     met = p50 <= 1.0 and p99 <= 5.0
     details = (f"{clients} client(s), {len(direct)} requests per path: added p50 {p50:.2f} ms, p99 {p99:.2f} ms "
                f"(direct p50 {d50:.2f} ms, p99 {d99:.2f} ms; served p50 {pct(served, 0.5) * 1000:.2f} ms, "
-               f"p99 {pct(served, 0.99) * 1000:.2f} ms){engine_note}")
+               f"p99 {pct(served, 0.99) * 1000:.2f} ms){engine_note}{floor_note}")
     return Result(name, title, p50, "ms", d50, "added p50 ≤ 1 ms, p99 ≤ 5 ms", met, details,
-                  {"added_p50_ms": p50, "added_p99_ms": p99, "direct_p50_ms": d50, "direct_p99_ms": d99})
+                  {"added_p50_ms": p50, "added_p99_ms": p99, "direct_p50_ms": d50, "direct_p99_ms": d99,
+                   **floor_numbers})
 
 
 def run_whole_1(quick: bool = False) -> Result:
@@ -203,12 +223,12 @@ def run_rps(quick: bool = False) -> Result:
     loops = ("asyncio", "uvloop") if importlib.util.find_spec("uvloop") is not None else ("asyncio",)
     with tempfile.TemporaryDirectory(prefix="mf-bench-serve-") as tmp, LoopbackServer(SCRIPT) as provider:
         rates: dict[str, float] = {}
-        for loop in loops:
-            folder = Path(tmp) / loop
+        for name in (*loops, "floor"):
+            folder = Path(tmp) / name
             folder.mkdir()
-            serve = ServeProcess(folder, provider.base_url, uvloop=loop == "uvloop")
+            serve = ServeProcess(folder, provider.base_url, uvloop=name == "uvloop", floor=name == "floor")
             try:
-                rates[loop] = asyncio.run(_throughput(serve.url, 64, seconds))
+                rates[name] = asyncio.run(_throughput(serve.url, 64, seconds))
                 rates["direct"] = max(rates.get("direct", 0.0), asyncio.run(_throughput(provider.base_url, 64,
                                                                                          seconds)))
             finally:
@@ -216,8 +236,10 @@ def run_rps(quick: bool = False) -> Result:
     served, direct = rates["asyncio"], rates["direct"]
     on_uvloop = f"serve on uvloop {rates['uvloop']:.0f} req/s" if "uvloop" in rates else "uvloop not installed"
     details = (f"64 clients looping non-streamed requests for {seconds:.0f} s: through serve {served:.0f} req/s "
-               f"({on_uvloop}); bare aiohttp direct to the provider {direct:.0f} req/s (best of "
-               f"{len(loops)} run(s), each right after a serve run)")
+               f"({served / direct:.2f}×; {on_uvloop}); the floor (a bare uvicorn + aiohttp forwarder, "
+               f"benchmarks/serve_floor.py) {rates['floor']:.0f} req/s ({rates['floor'] / direct:.2f}×); bare aiohttp "
+               f"direct to the provider {direct:.0f} req/s (best of {len(loops) + 1} runs, each right after a "
+               f"forwarding run)")
     return Result("serve-rps", "serve: requests per second, 64 clients", served, "req/s", direct,
                   "≥ half of bare aiohttp direct", served >= direct / 2, details, rates)
 

@@ -6,12 +6,11 @@ its own process), at 1, 16 and 64 requests in flight, for each candidate:
 - `httpx`: a bare `httpx.AsyncClient()` with its default pool (100 connections, 20 kept alive);
 - `httpx-tuned`: the pool the engine builds (`make_http_client`: no cap, 64 kept alive);
 - `httpx-aiohttp`: httpx over the `httpx-aiohttp` package's transport;
-- `httpx+aiohttp`: httpx over the engine's own `AiohttpTransport` (aiohttp's pool, httpx's
-  exception types kept for the classifier);
 - `aiohttp`: a bare `aiohttp.ClientSession`;
 - `engine`: `ModelFallback.ask` through a one-model group, on the client `make_http_client` builds
   by default (httpx's pool, moving to aiohttp's past a few requests in flight);
-  `engine-httpx`: the same with `MODELFALLBACK_HTTP=httpx` (httpx's pool only).
+  `engine-aiohttp`: the same with `MODELFALLBACK_HTTP=aiohttp` (aiohttp's session straight, as
+  `serve` runs); `engine-httpx`: with `MODELFALLBACK_HTTP=httpx` (httpx's pool only).
 
 Every bare client sends the engine's request body and headers, reads every SSE line, parses each
 chunk and joins the content, checked against the expected answer. Reported per candidate and
@@ -42,7 +41,8 @@ MODEL = "bench/healthy"
 PROMPT = "Say twenty tokens, please."
 SCRIPT = {"scripts": {MODEL: [{"type": "stream", "tokens": 20}]}}
 LEVELS = (1, 16, 64)
-BARE = ("httpx", "httpx-tuned", "httpx-aiohttp", "httpx+aiohttp", "aiohttp")
+BARE = ("httpx", "httpx-tuned", "httpx-aiohttp", "aiohttp")
+ENGINE = {"engine": "auto", "engine-aiohttp": "aiohttp", "engine-httpx": "httpx"}  # MODELFALLBACK_HTTP of each
 
 
 async def aiohttp_answer(session, url: str) -> str:
@@ -110,14 +110,12 @@ async def candidate(name: str, base_url: str, folder: Path, total: int, warmup: 
         if name == "httpx":
             client = httpx.AsyncClient(timeout=None)
         elif name == "httpx-tuned":
-            client = http_client.make_http_client(None, False, prefer_aiohttp=False)
-        elif name == "httpx-aiohttp":
+            client = http_client.make_http_client(None, False)
+        else:
             from httpx_aiohttp import AiohttpTransport
 
             limits = httpx.Limits(max_connections=None, max_keepalive_connections=http_client.KEEPALIVE)
             client = httpx.AsyncClient(timeout=None, transport=AiohttpTransport(limits=limits))
-        else:
-            client = http_client.make_http_client(None, False, prefer_aiohttp=True)
         closers.append(client.aclose)
 
         async def one() -> str:
@@ -139,9 +137,9 @@ def run(quick: bool = False) -> Result:
     results: dict[str, dict[int, tuple]] = {}
     with LoopbackServer(SCRIPT) as server, tempfile.TemporaryDirectory(prefix="mf-bench-transports-") as tmp:
         folder = Path(tmp)
-        for name in (*BARE, "engine", "engine-httpx"):
+        for name in (*BARE, *ENGINE):
             (folder / name).mkdir()
-            os.environ["MODELFALLBACK_HTTP"] = "httpx" if name == "engine-httpx" else "auto"
+            os.environ["MODELFALLBACK_HTTP"] = ENGINE.get(name, "auto")
             try:
                 results[name] = asyncio.run(candidate(name, server.base_url, folder, total, warmup))
             finally:

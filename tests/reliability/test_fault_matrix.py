@@ -93,7 +93,7 @@ def deadlines(fault: Fault) -> dict[str, float]:
 async def test_fault_cell(fault: Fault, stream: bool, position: str, api: str, transport: str,
                           loop_server: FaultServer, tmp_path: Path, debug_logs, monkeypatch) -> None:
     if transport == "aiohttp":
-        import tui.engine.provider.aiohttp_transport  # noqa: F401 - imported before the clock starts
+        import tui.engine.provider.aiohttp_wire  # noqa: F401 - imported before the clock starts
 
         monkeypatch.setenv("MODELFALLBACK_HTTP", "aiohttp")
     tries = fault.tries_for(stream)

@@ -42,9 +42,24 @@ async def keep_fresh(engine: ModelFallback) -> None:
         await engine.rechecks()
 
 
-def print_line(record: Served) -> None:
-    if record.finished:
-        print(served_line(record), flush=True)
+class RequestLog:
+    """One line per finished request on stdout, flushed once per turn of the event loop: a burst of
+    requests ending together costs one write, and a line never waits longer than that turn."""
+
+    def __init__(self) -> None:
+        self._flush_due = False
+
+    def __call__(self, record: Served) -> None:
+        if not record.finished:
+            return
+        sys.stdout.write(served_line(record) + "\n")
+        if not self._flush_due:
+            self._flush_due = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        sys.stdout.flush()
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -56,7 +71,7 @@ async def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     server = open_server(engine, args.listen or DEFAULT_LISTEN, args.token_env, signals=True)
     print_notices(engine)
-    server.app.traffic.listeners.append(print_line)
+    server.app.traffic.listeners.append(RequestLog())
     fresh = asyncio.get_running_loop().create_task(keep_fresh(engine))
     try:
         await server.start()

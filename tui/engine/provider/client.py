@@ -1,6 +1,6 @@
 """The shared provider client: one provider, whatever its API, streamed or not, with hard time budgets.
 
-What every API shares lives here once: the pooled connection, TLS, the key (from the environment,
+What every API shares lives here once: the pooled connections (a `Wire`), TLS, the key (from the environment,
 redacted, sent only to this provider's base URL), the deadlines, the body limits and the SSE
 reader. What differs per API (paths, key header, JSON shapes, error bodies, the listing) is the
 provider's `Adapter` (provider/adapter.py, chosen by `ProviderConfig.api`).
@@ -30,10 +30,12 @@ from tui.engine.provider.adapter import Adapter, Listed
 from tui.engine.provider.answer import AnswerItem, Delta, Done
 from tui.engine.provider.apis import adapter_for
 from tui.engine.provider.classify import short_detail
-from tui.engine.provider.http_client import RequestMaker, make_http_client
+from tui.engine.provider.http_client import encode_json
 from tui.engine.provider.read_deadline import ReadDeadline
 from tui.engine.provider.sse import SSEParser
 from tui.engine.provider.transport_errors import classify_exception
+from tui.engine.provider.wire import Reply, Wire
+from tui.engine.provider.wire_choice import make_wire
 from tui.engine.secrets import register_secret
 
 if TYPE_CHECKING:
@@ -64,16 +66,6 @@ def _failed(kind: FailureKind, detail: str, partial: str = "", status: int | Non
     return ProviderError(Failure(kind, short_detail(detail), status), partial)
 
 
-def _body_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The body as it arrives. Not content-encoded (the usual case): `aiter_raw`, the very bytes
-    `aiter_bytes` would give (its decoder is then the identity), one generator layer fewer on
-    every network chunk; else `aiter_bytes`, which decodes (and serves a body already read,
-    as a mock transport's is)."""
-    if "content-encoding" in response.headers or response.is_stream_consumed:
-        return response.aiter_bytes()
-    return response.aiter_raw()
-
-
 def _loads(body: bytes) -> Any:
     """A JSON body; a stray invalid UTF-8 byte becomes U+FFFD (as in a stream) instead of losing the answer."""
     try:
@@ -83,7 +75,7 @@ def _loads(body: bytes) -> Any:
 
 
 class ProviderClient:
-    """Talks to one provider through its API's adapter; one pooled `httpx.AsyncClient`, created on first use."""
+    """Talks to one provider through its API's adapter; one pooled `Wire`, created on first use."""
 
     def __init__(self, provider: ProviderConfig, *, env: Mapping[str, str] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, clock: Clock | None = None) -> None:
@@ -92,9 +84,7 @@ class ProviderClient:
         self._env = env if env is not None else os.environ
         self._transport = transport
         self._clock = clock or SystemClock()
-        self._http: httpx.AsyncClient | None = None
-        self._requests: RequestMaker | None = None
-        self._timeouts: dict[float, httpx.Timeout] = {}  # by connect timeout: one object, not one per request
+        self._http: Wire | None = None
         self.adapter: Adapter = adapter_for(provider)
         self._base = self.adapter.base
         self._raw_key: object = object()  # the environment's value `_cached_key` was read from
@@ -134,10 +124,9 @@ class ProviderClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _client(self) -> httpx.AsyncClient:
+    def _wire(self) -> Wire:
         if self._http is None:
-            self._http = make_http_client(self._transport, self._tls())
-            self._requests = RequestMaker(self._http)
+            self._http = make_wire(self._transport, self._tls())
         return self._http
 
     def _tls(self) -> ssl.SSLContext | bool:
@@ -159,28 +148,23 @@ class ProviderClient:
 
     async def _open(self, method: str, path: str, deadline: float, connect_timeout: float, *,
                     accept: str, budget: str, json_body: Any = None,
-                    reads: ReadDeadline | None = None) -> httpx.Response:
+                    reads: ReadDeadline | None = None) -> Reply:
         """Send and wait for the response headers, bounded by `deadline` (loop time): by `reads`'
         timer when given (a chat: that timer then bounds the first read too), else by its own."""
-        client = self._client()
-        requests = self._requests
-        assert requests is not None
-        import httpx
-
-        timeout = self._timeouts.get(connect_timeout)
-        if timeout is None:
-            timeout = httpx.Timeout(None, connect=connect_timeout, pool=connect_timeout)
-            self._timeouts[connect_timeout] = timeout
+        wire = self._wire()
         headers = self._headers(accept)
-        try:
-            request = requests.build(method, self._base + path, headers, json_body, timeout)
-        except (UnicodeError, TypeError, ValueError) as exc:  # our side: nothing left the machine
-            raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
+        body = None
+        if json_body is not None:
+            try:
+                body = encode_json(json_body)
+            except (UnicodeError, TypeError, ValueError, RecursionError) as exc:  # our side: nothing left the machine
+                raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
+            headers["Content-Type"] = "application/json"
         try:
             if reads is not None:
-                return await reads.wait(client.send(request, stream=True), deadline)
+                return await reads.wait(wire.send(method, self._base + path, headers, body, connect_timeout), deadline)
             async with asyncio.timeout_at(deadline):
-                return await client.send(request, stream=True)
+                return await wire.send(method, self._base + path, headers, body, connect_timeout)
         except ProviderError:
             raise
         except TimeoutError:
@@ -188,12 +172,12 @@ class ProviderClient:
         except Exception as exc:
             raise ProviderError(classify_exception(exc)) from None
 
-    async def _read_body(self, response: httpx.Response, limit: int, stall: float,
+    async def _read_body(self, response: Reply, limit: int, stall: float,
                          reads: ReadDeadline | None = None) -> tuple[bytes, str | None]:
         """Up to `limit` bytes, each read bounded by `stall`; returns (body, problem or None).
         `reads`: the request's own deadline timer, reused (else one for the whole body)."""
         body = bytearray()
-        chunks = _body_chunks(response)
+        chunks = response.chunks()
         loop = asyncio.get_running_loop()
         own = reads is None
         if reads is None:
@@ -215,7 +199,7 @@ class ProviderClient:
             with contextlib.suppress(Exception):
                 await chunks.aclose()  # type: ignore[attr-defined]
 
-    async def _fail_status(self, response: httpx.Response, stall: float,
+    async def _fail_status(self, response: Reply, stall: float,
                            reads: ReadDeadline | None = None) -> ProviderError:
         """Read a non-2xx body (bounded) and classify it; a body that never comes still has its status."""
         body, _ = await self._read_body(response, ERROR_BODY_LIMIT, stall, reads)
@@ -236,7 +220,7 @@ class ProviderClient:
         ttft_deadline = loop.time() + policy.ttft_timeout
         accept = "text/event-stream" if request.stream else "application/json"
         reads = ReadDeadline()  # one timer for the whole request: the send, then every read
-        response: httpx.Response | None = None
+        response: Reply | None = None
         chunks: AsyncIterator[bytes] | None = None
         adapter = self.adapter
         try:
@@ -253,7 +237,7 @@ class ProviderClient:
                 return
             state = adapter.stream_state(self.name, response.status_code, response.headers, self._clock.wall())
             parser = SSEParser()
-            chunks = _body_chunks(response)
+            chunks = response.chunks()
             stall_deadline = finish_deadline = float("inf")
             while not state.finished:
                 deadline = ttft_deadline if not state.any_token else min(stall_deadline, finish_deadline)
@@ -301,7 +285,7 @@ class ProviderClient:
                 with contextlib.suppress(Exception):
                     await response.aclose()
 
-    async def _json_answer(self, response: httpx.Response, policy: Policy,
+    async def _json_answer(self, response: Reply, policy: Policy,
                            reads: ReadDeadline) -> list[AnswerItem]:
         """A whole (non-streamed) answer: reasoning, content and tool calls as pieces, then Done."""
         body, problem = await self._read_body(response, ANSWER_BODY_LIMIT, policy.stall_timeout, reads)

@@ -1,16 +1,10 @@
-"""How the engine's HTTP connections are made: the one place that builds an `httpx.AsyncClient`.
+"""The engine's httpx client: the one place that builds an `httpx.AsyncClient`, and which HTTP stack a run uses.
 
-Every provider API shares it (connections, pool, TLS); the adapters never build their own.
-
-The client always speaks httpx; what carries the bytes is chosen here, by numbers
-(benchmarks/transports.py, README Performance): httpx's own pool serves one request at a time
-well, but loses most of its throughput as requests in flight grow, where aiohttp's pool keeps it.
-aiohttp is optional (the `aiohttp` extra) and costs a noticeable import, so by default a client
-starts on httpx's pool and moves to aiohttp's (imported on a worker thread meanwhile) once more
-than a few requests (`crowd_transport.CROWD`) are in flight; a one-shot `chat` never pays for it. `MODELFALLBACK_HTTP`
-overrides the choice: `httpx` (httpx's pool only), `aiohttp` (from the first request), `auto`;
-without it, `DEFAULT_CHOICE` decides (`auto`, or `aiohttp` for a headless `serve`).
-An injected transport (the simulator, a test's) is used as it is.
+Every provider API shares it (connections, pool, TLS); the adapters never build their own. Which
+stack carries the bytes (httpx's pool, aiohttp's, or httpx's moving to aiohttp's in a crowd) is
+chosen by `transport_choice()` and built by `wire.make_wire`: `MODELFALLBACK_HTTP` is `httpx`,
+`aiohttp` or `auto`; without it, `DEFAULT_CHOICE` decides (`auto`, or `aiohttp` for a headless `serve`).
+aiohttp is optional (the `aiohttp` extra) and costs a noticeable import.
 """
 
 from __future__ import annotations
@@ -18,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import importlib.util
+import json
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -31,6 +26,11 @@ KEEPALIVE = 64
 CHOICES = ("auto", "httpx", "aiohttp")
 SET_COOKIE = (b"set-cookie", b"set-cookie2")  # the headers a cookie jar reads from a response
 KEEP = 256  # URLs and header sets remembered per client (a few paths; header sets change with the key)
+
+
+def encode_json(value: Any) -> bytes:
+    """A request body as httpx's `json=` encodes it (compact, UTF-8, no NaN): the same bytes on every wire."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def aiohttp_available() -> bool:
@@ -51,31 +51,17 @@ def transport_choice() -> str:
     return value if value in CHOICES else DEFAULT_CHOICE.get()
 
 
-def make_http_client(transport: httpx.AsyncBaseTransport | None, verify: ssl.SSLContext | bool, *,
-                     prefer_aiohttp: bool | None = None) -> httpx.AsyncClient:
-    """A pooled client for one provider.
+def make_http_client(transport: httpx.AsyncBaseTransport | None, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+    """A pooled httpx client for one provider, on `transport` when given (else httpx's own pool).
 
     No redirects: a 3xx is a protocol failure, and the key never travels to another host.
     No pool cap: a health sweep opens one connection per model at once, and httpx's default of
     100 would make a 200-model sweep take two rounds. No httpx timeouts: every wait is bounded by
     the caller's own deadlines (a keep-alive comment would reset a read timeout forever).
-    `prefer_aiohttp`: True or False forces the transport (benchmarks, tests); None follows
-    `transport_choice()`.
     """
     import httpx  # here, not at module level: the TUI reaches its first screen without httpx
 
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE)
-    if transport is None:
-        choice = transport_choice() if prefer_aiohttp is None else "aiohttp" if prefer_aiohttp else "httpx"
-        if choice != "httpx" and aiohttp_available():
-            if choice == "aiohttp":
-                from tui.engine.provider.aiohttp_transport import AiohttpTransport
-
-                transport = AiohttpTransport(verify)
-            else:
-                from tui.engine.provider.crowd_transport import CrowdTransport
-
-                transport = CrowdTransport(httpx.AsyncHTTPTransport(verify=verify, limits=limits), verify)
     return _client_class()(transport=transport, follow_redirects=False, timeout=httpx.Timeout(None), verify=verify,
                            limits=limits)
 
@@ -118,15 +104,15 @@ def _client_class() -> type[httpx.AsyncClient]:
 class RequestMaker:
     """Builds one client's requests as `client.build_request` does, without redoing per request
     what does not change: the URL of each path is parsed once, and the client's default headers
-    merged with a given set of headers once (the set changes only with the key). Cookies and the
-    timeout go on the request as `build_request` puts them."""
+    merged with a given set of headers once (the set changes only with the key). The body comes
+    encoded (`encode_json`); cookies and the timeout go on the request as `build_request` puts them."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
         self._urls: dict[str, httpx.URL] = {}
         self._merged: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
 
-    def build(self, method: str, url: str, headers: Mapping[str, str], json_body: Any,
+    def build(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
               timeout: httpx.Timeout) -> httpx.Request:
         import httpx
 
@@ -143,5 +129,5 @@ class RequestMaker:
             merged = self._merged[key] = httpx.Headers(self.client.headers)
             merged.update(headers)
         cookies = self.client.cookies
-        return httpx.Request(method, parsed, json=json_body, headers=merged, cookies=cookies if cookies else None,
+        return httpx.Request(method, parsed, content=body, headers=merged, cookies=cookies if cookies else None,
                              extensions={"timeout": timeout.as_dict()})

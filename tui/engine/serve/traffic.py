@@ -55,19 +55,22 @@ class Traffic:
         self.in_flight = 0
         self.served_by: Counter[str] = Counter()  # answers per model
         self._clock = clock
-        self._day = self._today()
+        self._day_ends = self._next_midnight()
         self._today_count = 0
         self._number = 0
         self.listeners: list[Listener] = []
 
-    def _today(self) -> str:
-        return time.strftime("%Y-%m-%d", time.localtime(self._clock()))
+    def _next_midnight(self) -> float:
+        """When the local day that holds the clock's time ends (the date is worked out once a day,
+        not on every request)."""
+        now = time.localtime(self._clock())
+        return time.mktime((now.tm_year, now.tm_mon, now.tm_mday + 1, 0, 0, 0, 0, 0, -1))
 
     @property
     def today(self) -> int:
         """Requests started today (local time)."""
-        if self._today() != self._day:
-            self._day, self._today_count = self._today(), 0
+        if self._clock() >= self._day_ends:
+            self._day_ends, self._today_count = self._next_midnight(), 0
         return self._today_count
 
     def begin(self, client: str, route: str) -> Served:

@@ -1,4 +1,4 @@
-"""A transport that starts on httpx's pool and moves to aiohttp's once a crowd of requests is in flight.
+"""A wire that starts on httpx's pool and moves to aiohttp's once a crowd of requests is in flight.
 
 Why (benchmarks/transports.py, README Performance): httpx's own pool serves one request at a time
 well but loses most of its throughput as requests in flight grow, where aiohttp's keeps it; and
@@ -12,27 +12,27 @@ import asyncio
 import importlib
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
-import httpx
+from tui.engine.provider.wire import HttpxWire, Reply, Wire
 
 log = logging.getLogger(__name__)
 
-CROWD = 4  # requests in flight beyond which the transport moves to aiohttp's pool
+CROWD = 4  # requests in flight beyond which the wire moves to aiohttp's pool
 
 
-class CrowdTransport(httpx.AsyncBaseTransport):
+class CrowdWire:
     """httpx's pool while at most CROWD requests are in flight; aiohttp's from the first time more are.
 
-    A request is in flight from its send until its body is closed. The move happens once: aiohttp
+    A request is in flight from its send until its reply is closed. The move happens once: aiohttp
     is imported on a worker thread (the loop keeps serving on httpx's pool meanwhile), then every
     new request goes to aiohttp's pool; connections already open on httpx's drain and close.
     """
 
-    def __init__(self, first: httpx.AsyncBaseTransport, verify: ssl.SSLContext | bool) -> None:
+    def __init__(self, first: HttpxWire, verify: ssl.SSLContext | bool) -> None:
         self._first = first
         self._verify = verify
-        self._fast: httpx.AsyncBaseTransport | None = None
+        self._fast: Wire | None = None
         self._loading: asyncio.Future | None = None
         self._inflight = 0
 
@@ -45,29 +45,29 @@ class CrowdTransport(httpx.AsyncBaseTransport):
         if self._loading is not None:
             return
         loop = asyncio.get_running_loop()
-        self._loading = loop.run_in_executor(None, importlib.import_module, "tui.engine.provider.aiohttp_transport")
+        self._loading = loop.run_in_executor(None, importlib.import_module, "tui.engine.provider.aiohttp_wire")
         self._loading.add_done_callback(self._loaded)
 
     def _loaded(self, future: asyncio.Future) -> None:
         if future.cancelled() or future.exception() is not None:
             log.debug("staying on httpx's pool: aiohttp could not be loaded (%s)", future.exception())
             return
-        self._fast = future.result().AiohttpTransport(self._verify)
+        self._fast = future.result().AiohttpWire(self._verify)
         log.debug("more than %d requests in flight: moved to aiohttp's connection pool", CROWD)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+                   connect_timeout: float) -> Reply:
         if self._fast is not None:
-            return await self._fast.handle_async_request(request)
+            return await self._fast.send(method, url, headers, body, connect_timeout)
         self._inflight += 1
         if self._inflight > CROWD:
             self._crowded()
         try:
-            response = await self._first.handle_async_request(request)
+            reply = await self._first.send(method, url, headers, body, connect_timeout)
         except BaseException:
             self._inflight -= 1
             raise
-        response.stream = _Counted(response.stream, self)
-        return response
+        return _Counted(reply, self)
 
     async def aclose(self) -> None:
         if self._loading is not None and not self._loading.done():
@@ -77,15 +77,17 @@ class CrowdTransport(httpx.AsyncBaseTransport):
             await self._fast.aclose()
 
 
-class _Counted(httpx.AsyncByteStream):
-    """A response body that tells its CrowdTransport when it is closed (the request is no longer in flight)."""
+class _Counted:
+    """A reply that tells its CrowdWire when it is closed (the request is no longer in flight)."""
 
-    def __init__(self, inner: httpx.AsyncByteStream, owner: CrowdTransport) -> None:
+    __slots__ = ("_inner", "_open", "_owner", "headers", "status_code")
+
+    def __init__(self, inner: Reply, owner: CrowdWire) -> None:
         self._inner, self._owner, self._open = inner, owner, True
+        self.status_code, self.headers = inner.status_code, inner.headers
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self._inner.chunks()
 
     async def aclose(self) -> None:
         if self._open:
