@@ -162,3 +162,31 @@ async def test_a_theme_switch_draws_the_lines_in_the_new_colours(tmp_path):
         background = {style.bgcolor for _, style in light}
         assert background == {panel.get_visual_style(LINE, HIGHLIGHTED).rich_style.bgcolor}  # coding: highlighted
         assert background.isdisjoint({style.bgcolor for _, style in dark})
+
+
+async def test_the_highlighted_group_stays_in_view_when_the_groups_above_it_grow():
+    """Before the first statuses each group is its title; when the chains arrive the chat's group
+    (here the last) moves down past the panel's bottom, and the panel follows it."""
+    from textual.app import App
+
+    from tui.engine.state.status import ModelStatus
+    from tui.widgets.groups_panel import GroupsPanel
+
+    names = [f"group{g}" for g in range(8)]
+
+    class One(App):
+        def compose(self):
+            yield GroupsPanel(names, "group7")
+
+    app = One()
+    async with app.run_test(size=(40, 24)) as pilot:
+        panel = app.query_one(GroupsPanel)
+        await pilot.pause()
+        assert panel.highlighted == 7 and panel.scroll_y == 0  # eight lines: all in view
+        chains = {name: [ModelStatus(f"vendor/{name}-{m}", "sim", "unknown", None, None, None, None, None)
+                         for m in "abc"] for name in names}
+        panel.show(chains, {name: chain[0].model for name, chain in chains.items()})
+        await pilot.pause()
+        top, height = round(panel.scroll_y), panel.scrollable_content_region.height
+        assert top > 0 and top <= 7 * 4 and top + height >= 8 * 4
+        assert panel.text("group7").splitlines()[0] == "group7 · chat"

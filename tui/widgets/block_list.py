@@ -171,6 +171,7 @@ class BlockList(ScrollView, can_focus=True):
         self._strips = [{} for _ in self._where]
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._where))
         self.refresh()
+        self.scroll_to_highlight()  # the highlighted block may have moved with the blocks above it
 
     def _refresh_lines(self, lines: Sequence[int]) -> None:
         """Repaint these lines of the list where they are on screen, in one refresh."""
