@@ -175,3 +175,62 @@ async def test_a_request_is_built_as_the_clients_build_request_builds_it(cookies
         assert ours.content == client.build_request("POST", url, json=body).content
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("choice", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("headers, params", [({"X-Note": "café"}, {}), ({}, {"temperature": float("nan")})])
+async def test_a_request_that_cannot_be_encoded_is_ours_and_never_sent(monkeypatch, fault_server: FaultServer,
+                                                                     choice: str, headers: dict, params: dict) -> None:
+    """A header that is not ASCII or a body that is not JSON (NaN) is a RequestError on either wire
+    (no model is blamed) and nothing reaches the provider."""
+    from tui.engine.config import Policy, ProviderConfig
+    from tui.engine.events import ChatMessage, ChatRequest
+    from tui.engine.failures import RequestError
+    from tui.engine.provider.client import ProviderClient
+
+    monkeypatch.setenv("MODELFALLBACK_HTTP", choice)
+    fault_server.script("m", Stream(tokens=["a"]))
+    client = ProviderClient(ProviderConfig("loop", fault_server.base_url, headers=headers), env={})
+    request = ChatRequest([ChatMessage("user", "hi")], stream=True, **params)
+    try:
+        with pytest.raises(RequestError, match="could not be encoded"):
+            async for _ in client.chat("m", request, Policy(connect_timeout=5, ttft_timeout=5, stall_timeout=5)):
+                pass
+    finally:
+        await client.aclose()
+    assert fault_server.requests == []
+
+
+@pytest.mark.parametrize("choice", ["httpx", "aiohttp"])
+async def test_the_environments_proxy_is_followed_on_either_wire(monkeypatch, fault_server: FaultServer,
+                                                                 choice: str) -> None:
+    """HTTP_PROXY set: the request goes to the proxy (in absolute form), on aiohttp's session as on
+    httpx's client; NO_PROXY naming the host sends it straight."""
+    from tui.engine.config import Policy, ProviderConfig
+    from tui.engine.events import ChatMessage, ChatRequest
+    from tui.engine.provider.client import ProviderClient
+
+    monkeypatch.setenv("MODELFALLBACK_HTTP", choice)
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    policy = Policy(connect_timeout=5, ttft_timeout=5, stall_timeout=5)
+    request = ChatRequest([ChatMessage("user", "hi")], stream=True)
+    provider = "http://provider.invalid:9/v1"  # never resolved: only the proxy is asked
+    async with FaultServer() as proxy:
+        proxy.script("m", Stream(tokens=["via proxy"]))
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        client = ProviderClient(ProviderConfig("loop", provider), env={})
+        try:
+            text = "".join([getattr(item, "text", "") async for item in client.chat("m", request, policy)])
+        finally:
+            await client.aclose()
+        assert text == "via proxy"
+        assert [r.path for r in proxy.requests] == [f"{provider}/chat/completions"]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        fault_server.script("m", Stream(tokens=["straight"]))
+        client = ProviderClient(ProviderConfig("loop", fault_server.base_url), env={})
+        try:
+            text = "".join([getattr(item, "text", "") async for item in client.chat("m", request, policy)])
+        finally:
+            await client.aclose()
+        assert text == "straight" and len(proxy.requests) == 1

@@ -79,13 +79,20 @@ def assert_keys_went_to_their_own_provider(server: FaultServer, api: str = "open
         assert other not in json.dumps(request.headers) and other.encode() not in request.body
 
 
+HELD_OPEN_STALL = 1.0
+
+
 def deadlines(fault: Fault) -> dict[str, float]:
     """bad's connect, first-token and stall deadlines: the short ones where one of them ends the fault
-    (a hang, silence or a stall: the rows that cost at least SLOW_MIN; a stream held open after its
-    last chunk, which the stall deadline closes), roomy ones where the fault ends by itself (an error,
-    a wait for Retry-After, a cut, malformed data), so a busy machine's pause never reads as a timeout."""
-    if fault.min_s == SLOW_MIN or (fault.recovers and fault.budget == STALL and not fault.min_s):
+    (a hang, silence or a stall: the rows that cost at least SLOW_MIN), roomy ones where the fault
+    ends by itself (an error, a wait for Retry-After, a cut, malformed data), so a busy machine's
+    pause never reads as a timeout. A stream held open after its last chunk is closed by the stall
+    deadline (the finish grace is at most that deadline): HELD_OPEN_STALL, short enough to prove it
+    within the budget's margin, long enough that a busy machine's pause between two chunks is no stall."""
+    if fault.min_s == SLOW_MIN:
         return {}
+    if fault.recovers and fault.budget == STALL:
+        return {"ttft": ROOMY, "stall": HELD_OPEN_STALL, "connect": ROOMY}
     return {"ttft": ROOMY, "stall": ROOMY, "connect": ROOMY}
 
 

@@ -250,3 +250,33 @@ async def test_the_palette_lists_help_once_and_it_opens_the_help_screen(tmp_path
         assert [c.title for c in helps] == ["Help"]
         await run_from_palette(pilot, "help")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+
+
+async def test_a_disable_under_a_lock_another_process_holds_says_so_and_changes_nothing(tmp_path, monkeypatch):
+    """A stuck process holding the state's lock: the disable fails after the short wait with the
+    reason in a toast (no hang, no crash), the model stays as it was, and the app goes on."""
+    import fcntl
+    import os
+
+    from tui.engine.state import file_lock
+
+    engine = sim_engine(tmp_path, {})
+    app = app_for(engine, tmp_path)
+    monkeypatch.setattr(file_lock, "LOCK_WAIT_S", 0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, "vendor/beta")
+        fd = os.open(tmp_path / "state.json.lock", os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: not isinstance(app.screen, DisableDialog))
+            await wait_until(pilot, lambda: any("locked by another process" in str(n.message)
+                                                for n in app._notifications), what="the toast")
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        assert dialog.model == "vendor/beta" and engine.status("vendor/beta").status != "disabled"
+        assert cell(app, "vendor/beta", "status") != "✕ disabled"
+        dialog = await open_dialog(pilot, "vendor/beta")  # the lock is free again: the same key works
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: engine.status("vendor/beta").status == "disabled")

@@ -16,6 +16,8 @@ installed (the `aiohttp` and `serve` extras).
 from __future__ import annotations
 
 import ssl
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 
 import aiohttp
@@ -89,13 +91,27 @@ class AiohttpReply:
             self._response.close()
 
 
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for `url` (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, less
+    `NO_PROXY`), as httpx's client follows them by default."""
+    split = urllib.parse.urlsplit(url)
+    if not split.hostname or urllib.request.proxy_bypass_environment(split.hostname):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    return proxies.get(split.scheme) or proxies.get("all")
+
+
 class AiohttpWire:
-    """One aiohttp session: no cap on connections, kept alive 15 s, a cookie jar as httpx keeps one."""
+    """One aiohttp session: no cap on connections, kept alive 15 s, a cookie jar as httpx keeps one,
+    and the environment's proxy as httpx's client follows it."""
 
     def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}  # by connect timeout
+        # By origin, looked up once: aiohttp's own `trust_env` reads the environment (and ~/.netrc)
+        # on every request.
+        self._proxies: dict[str, str | None] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -113,9 +129,13 @@ class AiohttpWire:
         if timeout is None:
             timeout = self._timeouts[connect_timeout] = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout,
                                                                               connect=connect_timeout)
+        origin = url[:url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
+        proxy = self._proxies.get(origin, False)
+        if proxy is False:
+            proxy = self._proxies[origin] = env_proxy(origin)
         try:
             response = await self._open().request(method, url, headers=headers, data=body, allow_redirects=False,
-                                                   compress=None, timeout=timeout)
+                                                   compress=None, timeout=timeout, proxy=proxy)
         except (aiohttp.ClientError, ConnectionError) as exc:
             raise as_httpx(exc) from exc
         return AiohttpReply(response)

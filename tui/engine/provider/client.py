@@ -154,12 +154,14 @@ class ProviderClient:
         wire = self._wire()
         headers = self._headers(accept)
         body = None
-        if json_body is not None:
-            try:
+        try:  # our side: nothing has left the machine
+            for value in headers.values():
+                value.encode("ascii")  # what HTTP headers carry; aiohttp would send UTF-8 where httpx refuses
+            if json_body is not None:
                 body = encode_json(json_body)
-            except (UnicodeError, TypeError, ValueError, RecursionError) as exc:  # our side: nothing left the machine
-                raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
-            headers["Content-Type"] = "application/json"
+                headers["Content-Type"] = "application/json"
+        except (UnicodeError, TypeError, ValueError, RecursionError) as exc:
+            raise RequestError(f"the request could not be encoded: {type(exc).__name__}") from None
         try:
             if reads is not None:
                 return await reads.wait(wire.send(method, self._base + path, headers, body, connect_timeout), deadline)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import fcntl
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
-from tui.engine.state import document
+from tui.engine.state import document, file_lock
 from tui.engine.state.temp_file import probe_writable, temp_file_beside
 
 log = logging.getLogger("modelfallback.state")
@@ -384,12 +383,14 @@ class FileStore:
         lock_path = self.path.with_name(self.path.name + ".lock")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            held = contextlib.ExitStack()
+            held.enter_context(file_lock.exclusive(lock_path))
+        except file_lock.LockHeld:
+            raise StateFileError(
+                f"state file {self.path} is locked by another process: {lock_path} has been held for over "
+                f"{file_lock.LOCK_WAIT_S:g}s (a stuck modelfallback, or a network file system without working "
+                "locks; stop that process, or choose another state with --state or $MODELFALLBACK_STATE)") from None
         except OSError as exc:
             raise self._unusable("cannot be written", exc) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with held:
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
