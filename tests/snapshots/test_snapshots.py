@@ -99,6 +99,21 @@ def test_small_terminal_80x24(snap_compare, tmp_path):
     assert snap_compare(app(tmp_path, engine(tmp_path)), terminal_size=(80, 24), run_before=checked)
 
 
+def test_groups_panel_focused_80x24(snap_compare, tmp_path):
+    """The groups panel focused at 80×24 after End: its border in the focus colour, scrolled one line
+    so the last group (`cheap`, two models) is wholly in view under the block cursor (its three lines,
+    ▶ on llama-3.1-8b-instruct); `coding · chat` scrolled out above, `✕ 0:10 claude-3.5-sonn…` cut
+    with `…`; the chat keeps `coding` (End only moves the highlight)."""
+
+    async def run_before(pilot):
+        await checked(pilot)
+        pilot.app.main.groups_panel.focus()
+        await pilot.press("end")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app(tmp_path, engine(tmp_path)), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_too_small_terminal(snap_compare, tmp_path):
     """Below 80×24 the app says how big the terminal is and what it needs, instead of a broken layout;
     the top line keeps DEMO, the group and its model, and `7/7 models up` (the app name gives way)."""

@@ -28,8 +28,8 @@ async def test_demo_startup_shows_everything_and_is_labelled(tmp_path):
         assert bar.startswith(" DEMO ") and "simulated providers, no network, no API key" in bar
         assert "group coding → claude-3.5-sonnet" in bar
         assert main.models.row_count == len(engine.config.models)
-        assert [o.id for o in main.groups_panel.options] == ["coding", "fast", "cheap"]
-        coding = main.groups_panel.get_option("coding").prompt.plain.splitlines()
+        assert main.groups_panel.groups == ["coding", "fast", "cheap"]
+        coding = main.groups_panel.text("coding").splitlines()
         assert coding == ["coding · chat", "▶ ? claude-3.5-sonnet", "  ? gpt-4-turbo", "  ? deepseek-coder"]
         assert app.focused is main.chat.prompt
         assert not main.event_log.display

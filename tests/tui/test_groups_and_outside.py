@@ -15,13 +15,13 @@ async def test_selecting_a_group_by_keyboard_makes_it_the_chats_group(tmp_path):
     app = app_for(engine, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         main = app.main
-        assert main.group == "coding" and "· chat" in main.groups_panel.get_option("coding").prompt.plain
+        assert main.group == "coding" and "· chat" in main.groups_panel.text("coding")
         main.groups_panel.focus()
         await pilot.press("down", "enter")
         await pilot.pause()
         assert main.group == "fast" and main.chat.group == "fast"
-        assert "· chat" in main.groups_panel.get_option("fast").prompt.plain
-        assert "· chat" not in main.groups_panel.get_option("coding").prompt.plain
+        assert "· chat" in main.groups_panel.text("fast")
+        assert "· chat" not in main.groups_panel.text("coding")
         assert app.focused is main.chat.prompt
         assert main.chat.border_title == "Chat · fast"
         await send(pilot, "hi")
@@ -83,7 +83,7 @@ async def test_groups_panel_and_models_table_show_one_countdown(tmp_path):
             main.tick()
             await pilot.pause()
             assert cell(app, "vendor/alpha", "out").split()[0] == shown
-            coding = main.groups_panel.get_option("coding").prompt.plain.splitlines()
+            coding = main.groups_panel.text("coding").splitlines()
             assert coding[1].split()[:3] == ["✕", shown, "alpha"]
-        fast = main.groups_panel.get_option("fast").prompt.plain.splitlines()
+        fast = main.groups_panel.text("fast").splitlines()
         assert fast[1].split()[:3] == ["✕", "∞", "gamma"] and cell(app, "vendor/gamma", "out") == "until enabled"

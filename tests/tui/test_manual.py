@@ -120,7 +120,7 @@ async def test_disable_with_reason_by_mouse_then_countdown(tmp_path):
         assert cell(app, "vendor/alpha", "out") == "0:30 ██▌··"
         # the chat's preferred model moved on, and the groups panel says so
         assert engine.preferred("main") == "vendor/beta"
-        lines = app.main.groups_panel.get_option("main").prompt.plain.splitlines()
+        lines = app.main.groups_panel.text("main").splitlines()
         assert lines[1].startswith("  ✕ 0:30 alpha") and lines[2].startswith("▶ ? beta")
         engine.clock.advance(31)
         app.main.tick()

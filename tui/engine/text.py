@@ -11,6 +11,7 @@ uses for such text: one printable line, bounded in length.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import functools
 import re
 
 # C0 controls, DEL and C1 controls (0x80-0x9f: a lone 0x9b is CSI on some terminals).
@@ -38,5 +39,11 @@ def did_you_mean(text: str, known: Iterable[str]) -> str:
 def one_line(text: object, limit: int = LINE_MAX) -> str:
     """`text` as one printable line of at most `limit` characters: line breaks and tabs become one
     space, other control characters show as `\\xNN`, and longer text ends with `…`."""
-    line = printable(_BREAKS.sub(" ", str(text)).strip())
+    return _one_line(str(text), limit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_line(text: str, limit: int) -> str:
+    """Remembered: the same reasons and errors are shown for every model on every tick of the panels."""
+    line = printable(_BREAKS.sub(" ", text).strip())
     return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
