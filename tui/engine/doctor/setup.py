@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tui.engine.config.model import ConfigError
 from tui.engine.config.paths import Located, locate_config, locate_state
 from tui.engine.doctor.result import Check, fail, ok
+from tui.engine.state import file_lock
 from tui.engine.state.file_store import StateFileError
 from tui.engine.state.redis_link import DEFAULT_TIMEOUT_S as REDIS_CONNECT_S  # the Redis store's bound on connecting
 from tui.engine.text import printable
@@ -75,7 +76,8 @@ def open_setup(config_flag: str | None, state_flag: str | None, env: Mapping[str
     else:
         problem = f"{_display(state_at)}: not opened within {bound:g}s"
         fix = ("another process holds the state file's lock (a stuck modelfallback, or a network file system "
-               "without locks): every command waits for it; or the shared state does not answer")
+               f"without locks): every command stops after waiting {file_lock.LOCK_WAIT_S:g}s for it; or the "
+               "shared state does not answer")
     return Opened(engine, [*location_checks(engine, state_usable=False),
                            fail("state", "", "state usable", problem, fix)])
 

@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from tui.engine.doctor.clock_skew import clock_check
+from tui.engine.state import file_lock
 from tui.engine.doctor.context import Context
 from tui.engine.doctor.result import Check, fail, ok, skip, warn
 from tui.engine.text import printable
@@ -96,7 +97,8 @@ async def _file(ctx: Context) -> Check:
         taken = await in_thread(lambda: store.take_lease(owner, owner, LEASE_S, clock.wall()), ctx.timeout)
     except TimeoutError:
         return fail("state", "", "state file", f"{store.location}: its lock was not free within {ctx.timeout:g}s",
-                    f"another process holds {store.location}.lock and every modelfallback command waits for it: "
+                    f"another process holds {store.location}.lock, and every modelfallback command stops after "
+                    f"waiting {file_lock.LOCK_WAIT_S:g}s for it: "
                     "look for a stuck one (fuser -v names it), or a network file system without locks")
     except OSError as exc:
         return fail("state", "", "state file", printable(str(exc)),

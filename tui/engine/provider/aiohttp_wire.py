@@ -129,7 +129,7 @@ class AiohttpWire:
         if timeout is None:
             timeout = self._timeouts[connect_timeout] = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout,
                                                                               connect=connect_timeout)
-        origin = url[:url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
+        origin = "/".join(url.split("/", 3)[:3])  # scheme://host:port
         proxy = self._proxies.get(origin, False)
         if proxy is False:
             proxy = self._proxies[origin] = env_proxy(origin)
